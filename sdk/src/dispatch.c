@@ -414,7 +414,7 @@ int vmdrv_instance_state(vmdrv_conn *conn, const char *name,
 }
 
 int vmdrv_instance_info(vmdrv_conn *conn, const char *name,
-                        vmdrv_instance_info *info, unsigned int flags)
+                        vmdrv_info *info, unsigned int flags)
 {
     int rc;
     if ((rc = check_conn(conn)))
@@ -433,7 +433,7 @@ int vmdrv_instance_info(vmdrv_conn *conn, const char *name,
     CALL(conn, instance_info, conn, name, info, flags);
 }
 
-int vmdrv_instance_list(vmdrv_conn *conn, vmdrv_name_list *names,
+int vmdrv_instance_list(vmdrv_conn *conn, vmdrv_names *names,
                         unsigned int flags)
 {
     int rc;
@@ -470,7 +470,7 @@ SNAP_OP(vmdrv_snapshot_restore, snapshot_restore)
 SNAP_OP(vmdrv_snapshot_delete, snapshot_delete)
 
 int vmdrv_snapshot_list(vmdrv_conn *conn, const char *name,
-                        vmdrv_snapshot_list *list, unsigned int flags)
+                        vmdrv_snapshots *list, unsigned int flags)
 {
     int rc;
     if ((rc = check_conn(conn)))
@@ -517,7 +517,7 @@ int vmdrv_umount(vmdrv_conn *conn, const char *name, const char *guest_path,
     CALL(conn, umount, conn, name, guest_path, flags);
 }
 
-int vmdrv_networks_list(vmdrv_conn *conn, vmdrv_network_list *list,
+int vmdrv_networks_list(vmdrv_conn *conn, vmdrv_networks *list,
                         unsigned int flags)
 {
     int rc;

@@ -63,8 +63,16 @@ reg_entry *vmdrv__registry_find(vmdrv_ctx *ctx, const char *name);
 /* Size of the table a driver of this ABI version provides. */
 size_t vmdrv__driver_size(unsigned int abi_version);
 
+/* proc_posix.c / proc_win32.c */
+int vmdrv__find_program(const char *prog, char *buf, size_t size);
+
 /* host.c (platform/) */
 int vmdrv__host_probe_platform(vmdrv_ctx *ctx, vmdrv_host *out);
 void vmdrv__host_find_tools(vmdrv_ctx *ctx, vmdrv_host *out);
+/* Ask a tool for its version into info->version (best effort). */
+void vmdrv__tool_version(vmdrv_ctx *ctx, vmdrv_tool tool,
+                         vmdrv_tool_info *info, const vmdrv_host *host);
+/* "Core*" EditionIDs are Home; every other known one is Pro or above. */
+vmdrv_edition vmdrv__edition_from_id(const char *edition_id);
 
 #endif

@@ -2,6 +2,8 @@
  * status.c: status names and messages, generated from VMDRV_STATUS_LIST
  * as a switch with no default so the compiler flags a missing case.
  */
+#include <stddef.h>
+
 #include "vmdrv/status.h"
 
 const char *vmdrv_strerror(int status)

@@ -10,7 +10,7 @@
 #include "vmdrv/types.h"
 #include "vu_str.h"
 
-void vmdrv_info_add(vmdrv_instance_info *info, const char *key,
+void vmdrv_info_add(vmdrv_info *info, const char *key,
                     const char *fmt, ...)
 {
     if (info->n_details >= VMDRV_INFO_DETAILS_MAX)
@@ -23,7 +23,7 @@ void vmdrv_info_add(vmdrv_instance_info *info, const char *key,
     va_end(ap);
 }
 
-const char *vmdrv_info_get(const vmdrv_instance_info *info, const char *key)
+const char *vmdrv_info_get(const vmdrv_info *info, const char *key)
 {
     for (size_t i = 0; i < info->n_details; i++)
         if (strcmp(info->details[i].key, key) == 0)
@@ -40,7 +40,7 @@ const char *vmdrv_info_get(const vmdrv_instance_info *info, const char *key)
         }                                                                      \
     } while (0)
 
-int vmdrv_snapshot_list_add(vmdrv_snapshot_list *list, const char *name,
+int vmdrv_snapshots_add(vmdrv_snapshots *list, const char *name,
                             const char *parent, long long created,
                             const char *comment)
 {
@@ -54,13 +54,13 @@ int vmdrv_snapshot_list_add(vmdrv_snapshot_list *list, const char *name,
     return 0;
 }
 
-void vmdrv_snapshot_list_clear(vmdrv_snapshot_list *list)
+void vmdrv_snapshots_clear(vmdrv_snapshots *list)
 {
     free(list->items);
     memset(list, 0, sizeof *list);
 }
 
-int vmdrv_network_list_add(vmdrv_network_list *list, const char *id,
+int vmdrv_networks_add(vmdrv_networks *list, const char *id,
                            const char *type, const char *description)
 {
     GROW(list);
@@ -73,13 +73,13 @@ int vmdrv_network_list_add(vmdrv_network_list *list, const char *id,
     return 0;
 }
 
-void vmdrv_network_list_clear(vmdrv_network_list *list)
+void vmdrv_networks_clear(vmdrv_networks *list)
 {
     free(list->items);
     memset(list, 0, sizeof *list);
 }
 
-int vmdrv_name_list_add(vmdrv_name_list *list, const char *name)
+int vmdrv_names_add(vmdrv_names *list, const char *name)
 {
     if (list->count == list->cap_) {
         list->cap_ = list->cap_ ? list->cap_ * 2 : 8;
@@ -89,7 +89,7 @@ int vmdrv_name_list_add(vmdrv_name_list *list, const char *name)
     return 0;
 }
 
-void vmdrv_name_list_clear(vmdrv_name_list *list)
+void vmdrv_names_clear(vmdrv_names *list)
 {
     for (size_t i = 0; i < list->count; i++)
         free(list->names[i]);

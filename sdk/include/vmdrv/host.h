@@ -2,7 +2,7 @@
  * vmdrv/host.h: the host descriptor.
  *
  * A descriptor is either probed from the machine vmdrv runs on, or loaded
- * from a host profile (fixtures/hosts/*.yaml) to simulate another host.
+ * from a host profile (fixtures/hosts/NAME.yaml) to simulate another host.
  */
 #ifndef VMDRV_HOST_H
 #define VMDRV_HOST_H
@@ -74,6 +74,10 @@ typedef struct vmdrv_host {
     char accel_note[256];    /* why an accelerator is missing, if known */
     vmdrv_tool_info tools[VMDRV_TOOL__COUNT];
     int simulated;           /* 1 when loaded from a profile */
+    /* KEY=VALUE pairs a profile gives the simulators it names; the
+     * process runner adds them to every program it starts. */
+    char env[8][256];
+    int n_env;
     char profile_name[64];   /* "windows-home" for a profile, "" otherwise */
     char profile_path[512];
 } vmdrv_host;

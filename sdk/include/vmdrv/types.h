@@ -36,7 +36,7 @@ typedef struct vmdrv_kv {
 
 #define VMDRV_INFO_DETAILS_MAX 24
 
-typedef struct vmdrv_instance_info {
+typedef struct vmdrv_info {
     char name[VMDRV_NAME_MAX + 1];
     vmdrv_state state;
     int cpus;
@@ -45,17 +45,17 @@ typedef struct vmdrv_instance_info {
     /* Driver-specific facts shown by `info`: accelerator, launch path... */
     vmdrv_kv details[VMDRV_INFO_DETAILS_MAX];
     size_t n_details;
-} vmdrv_instance_info;
+} vmdrv_info;
 
 /* Add a detail line; silently ignored past VMDRV_INFO_DETAILS_MAX. */
-VMDRV_EXTERN void vmdrv_info_add(vmdrv_instance_info *info, const char *key,
+VMDRV_EXTERN void vmdrv_info_add(vmdrv_info *info, const char *key,
                                  const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 /* The value of a detail, or NULL. */
-VMDRV_EXTERN const char *vmdrv_info_get(const vmdrv_instance_info *info,
+VMDRV_EXTERN const char *vmdrv_info_get(const vmdrv_info *info,
                                         const char *key);
 
 typedef struct vmdrv_snapshot {
@@ -65,17 +65,17 @@ typedef struct vmdrv_snapshot {
     char comment[256];
 } vmdrv_snapshot;
 
-typedef struct vmdrv_snapshot_list {
+typedef struct vmdrv_snapshots {
     vmdrv_snapshot *items;
     size_t count;
     size_t cap_;
-} vmdrv_snapshot_list;
+} vmdrv_snapshots;
 
-VMDRV_EXTERN int vmdrv_snapshot_list_add(vmdrv_snapshot_list *list,
+VMDRV_EXTERN int vmdrv_snapshots_add(vmdrv_snapshots *list,
                                          const char *name, const char *parent,
                                          long long created,
                                          const char *comment);
-VMDRV_EXTERN void vmdrv_snapshot_list_clear(vmdrv_snapshot_list *list);
+VMDRV_EXTERN void vmdrv_snapshots_clear(vmdrv_snapshots *list);
 
 typedef struct vmdrv_network {
     char id[128];          /* what network_add takes: "br0", "Default Switch" */
@@ -83,25 +83,25 @@ typedef struct vmdrv_network {
     char description[256];
 } vmdrv_network;
 
-typedef struct vmdrv_network_list {
+typedef struct vmdrv_networks {
     vmdrv_network *items;
     size_t count;
     size_t cap_;
-} vmdrv_network_list;
+} vmdrv_networks;
 
-VMDRV_EXTERN int vmdrv_network_list_add(vmdrv_network_list *list,
+VMDRV_EXTERN int vmdrv_networks_add(vmdrv_networks *list,
                                         const char *id, const char *type,
                                         const char *description);
-VMDRV_EXTERN void vmdrv_network_list_clear(vmdrv_network_list *list);
+VMDRV_EXTERN void vmdrv_networks_clear(vmdrv_networks *list);
 
-typedef struct vmdrv_name_list {
+typedef struct vmdrv_names {
     char **names;
     size_t count;
     size_t cap_;
-} vmdrv_name_list;
+} vmdrv_names;
 
-VMDRV_EXTERN int vmdrv_name_list_add(vmdrv_name_list *list, const char *name);
-VMDRV_EXTERN void vmdrv_name_list_clear(vmdrv_name_list *list);
+VMDRV_EXTERN int vmdrv_names_add(vmdrv_names *list, const char *name);
+VMDRV_EXTERN void vmdrv_names_clear(vmdrv_names *list);
 
 typedef struct vmdrv_exec_result {
     int exit_code;  /* the command's exit status inside the guest */

@@ -142,11 +142,11 @@ VMDRV_EXTERN int vmdrv_instance_suspend(vmdrv_conn *conn, const char *name,
 VMDRV_EXTERN int vmdrv_instance_state(vmdrv_conn *conn, const char *name,
                                       vmdrv_state *state, unsigned int flags);
 VMDRV_EXTERN int vmdrv_instance_info(vmdrv_conn *conn, const char *name,
-                                     vmdrv_instance_info *info,
+                                     vmdrv_info *info,
                                      unsigned int flags);
 VMDRV_EXTERN int vmdrv_instance_delete(vmdrv_conn *conn, const char *name,
                                        unsigned int flags);
-VMDRV_EXTERN int vmdrv_instance_list(vmdrv_conn *conn, vmdrv_name_list *names,
+VMDRV_EXTERN int vmdrv_instance_list(vmdrv_conn *conn, vmdrv_names *names,
                                      unsigned int flags);
 
 VMDRV_EXTERN int vmdrv_snapshot_take(vmdrv_conn *conn, const char *name,
@@ -155,7 +155,7 @@ VMDRV_EXTERN int vmdrv_snapshot_restore(vmdrv_conn *conn, const char *name,
                                         const char *snapshot,
                                         unsigned int flags);
 VMDRV_EXTERN int vmdrv_snapshot_list(vmdrv_conn *conn, const char *name,
-                                     vmdrv_snapshot_list *list,
+                                     vmdrv_snapshots *list,
                                      unsigned int flags);
 VMDRV_EXTERN int vmdrv_snapshot_delete(vmdrv_conn *conn, const char *name,
                                        const char *snapshot,
@@ -168,7 +168,7 @@ VMDRV_EXTERN int vmdrv_umount(vmdrv_conn *conn, const char *name,
                               const char *guest_path, unsigned int flags);
 
 VMDRV_EXTERN int vmdrv_networks_list(vmdrv_conn *conn,
-                                     vmdrv_network_list *list,
+                                     vmdrv_networks *list,
                                      unsigned int flags);
 VMDRV_EXTERN int vmdrv_network_add(vmdrv_conn *conn, const char *name,
                                    const char *network, unsigned int flags);

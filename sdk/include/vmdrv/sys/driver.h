@@ -72,11 +72,11 @@ struct vmdrv_driver {
     int (*instance_state)(vmdrv_conn *conn, const char *name,
                           vmdrv_state *state, unsigned int flags);
     int (*instance_info)(vmdrv_conn *conn, const char *name,
-                         vmdrv_instance_info *info, unsigned int flags);
+                         vmdrv_info *info, unsigned int flags);
     int (*instance_delete)(vmdrv_conn *conn, const char *name,
                            unsigned int flags);
     /* Every instance the hypervisor side knows in this scope. */
-    int (*instance_list)(vmdrv_conn *conn, vmdrv_name_list *names,
+    int (*instance_list)(vmdrv_conn *conn, vmdrv_names *names,
                          unsigned int flags);
 
     int (*snapshot_take)(vmdrv_conn *conn, const char *name,
@@ -84,7 +84,7 @@ struct vmdrv_driver {
     int (*snapshot_restore)(vmdrv_conn *conn, const char *name,
                             const char *snapshot, unsigned int flags);
     int (*snapshot_list)(vmdrv_conn *conn, const char *name,
-                         vmdrv_snapshot_list *list, unsigned int flags);
+                         vmdrv_snapshots *list, unsigned int flags);
     int (*snapshot_delete)(vmdrv_conn *conn, const char *name,
                            const char *snapshot, unsigned int flags);
 
@@ -94,7 +94,7 @@ struct vmdrv_driver {
                   unsigned int flags);
 
     /* ---- ABI 2 ---------------------------------------------------- */
-    int (*networks_list)(vmdrv_conn *conn, vmdrv_network_list *list,
+    int (*networks_list)(vmdrv_conn *conn, vmdrv_networks *list,
                          unsigned int flags);
     int (*network_add)(vmdrv_conn *conn, const char *name,
                        const char *network, unsigned int flags);
