@@ -118,6 +118,8 @@ VMDRV_EXTERN int vmdrv_conn_open(vmdrv_conn **out, vmdrv_ctx *ctx,
                                  unsigned int flags);
 VMDRV_EXTERN void vmdrv_conn_close(vmdrv_conn *conn);
 VMDRV_EXTERN const char *vmdrv_conn_scope(vmdrv_conn *conn);
+VMDRV_EXTERN const char *vmdrv_conn_driver_name(vmdrv_conn *conn);
+VMDRV_EXTERN vmdrv_ctx *vmdrv_conn_ctx(vmdrv_conn *conn);
 VMDRV_EXTERN const char *vmdrv_conn_display_name(vmdrv_conn *conn);
 
 /* The static mask, and the mask after the driver's runtime probe. */

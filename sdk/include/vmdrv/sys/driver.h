@@ -109,9 +109,7 @@ typedef const vmdrv_driver *(*vmdrv_driver_entry_fn)(unsigned int sdk_abi);
 
 /* ---- services the SDK offers drivers ------------------------------- */
 
-VMDRV_EXTERN vmdrv_ctx *vmdrv_conn_ctx(vmdrv_conn *conn);
 VMDRV_EXTERN const vmdrv_host *vmdrv_conn_host(vmdrv_conn *conn);
-VMDRV_EXTERN const char *vmdrv_conn_driver_name(vmdrv_conn *conn);
 /* The scope's folder, created before open: <data dir>/<scope>. */
 VMDRV_EXTERN const char *vmdrv_conn_dir(vmdrv_conn *conn);
 /* An instance's folder under the scope: <scope dir>/instances/<name>. */

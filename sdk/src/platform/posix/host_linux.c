@@ -51,6 +51,25 @@ static void read_os_release(vmdrv_host *h)
     fclose(f);
 }
 
+/* vmx (Intel) or svm (AMD) in /proc/cpuinfo; arm64 has no such flag. */
+static int cpu_has_virt_flags(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[4096];
+    int found = 0;
+    if (!f)
+        return 0;
+    while (!found && fgets(line, sizeof line, f))
+        if (strncmp(line, "flags", 5) == 0)
+            found = strstr(line, " vmx") || strstr(line, " svm");
+    fclose(f);
+    return found;
+#else
+    return 1;
+#endif
+}
+
 static void probe_kvm(vmdrv_host *h)
 {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -67,7 +86,15 @@ static void probe_kvm(vmdrv_host *h)
      * only creating a VM proves it (EBUSY: another hypervisor owns VT-x) */
     int api = ioctl(fd, KVM_GET_API_VERSION, 0);
     int vm = api == KVM_API_VERSION ? ioctl(fd, KVM_CREATE_VM, 0) : -1;
-    if (vm >= 0) {
+    if (vm >= 0 && !cpu_has_virt_flags()) {
+        /* seen here: a paravirtual KVM (kvm_pvm) creates VMs, then fails
+         * to run a guest (emulation failure on cmpxchg16b); only hardware
+         * virtualisation flags make KVM worth using */
+        snprintf(h->accel_note, sizeof h->accel_note,
+                 "/dev/kvm creates VMs but the CPU shows no vmx/svm flag "
+                 "(a paravirtual KVM): not used");
+        close(vm);
+    } else if (vm >= 0) {
         h->accels |= VMDRV_ACCEL_KVM;
         close(vm);
     } else {

@@ -1,0 +1,102 @@
+/*
+ * runner_priv.h: the runner's own structures, shared by runner.c (the
+ * parent), case.c (the helpers a case calls in the child) and report.c.
+ */
+#ifndef VC_RUNNER_PRIV_H
+#define VC_RUNNER_PRIV_H
+
+#include <jansson.h>
+
+#include "case.h"
+#include "runner.h"
+
+/* A host the run covers: this machine, or a profile. */
+typedef struct vc_host_target {
+    char name[64];        /* "host" or the profile name */
+    char *profile;        /* profile path, NULL for this machine */
+    vmdrv_host host;
+    vc_target mt;         /* as the matrix sees it */
+    vu_strv drivers;      /* drivers to run here */
+    char *data_dir;       /* shared data dir of this target */
+} vc_host_target;
+
+/* One cell to run. */
+typedef struct vc_job {
+    const vc_cell *cell;
+    const vc_casedef *def;      /* NULL: no implementation in the catalog */
+    vc_host_target *target;
+    const char *driver;         /* the driver under test */
+    char id[256];               /* "host:qemu:feature.snapshots.take_restore" */
+    char tag[8];                /* short hash of the id */
+    int selected;
+    const char *skip_reason;    /* set when the job is not run */
+    char skip_detail[256];
+    /* results */
+    vc_outcome outcome;
+    char failure[64];
+    char *message;
+    int attempts;
+    double seconds;
+    json_t *attempt_log;        /* array of attempts */
+    char log_path[512];
+    int leaked;
+    char *leak_detail;
+    int expect_a;               /* advertised: -1 unknown */
+} vc_job;
+
+/* What the child and the parent share about a case run. */
+struct vc_t {
+    const vc_matrix *m;
+    const vc_cell *cell;
+    const vc_casedef *def;
+    const char *driver;
+    const char *profile;
+    char data_dir[512];
+    char work_dir[400]; /* shorter: data, ledger and log paths live under it */
+    char run_id[8];
+    char tag[8];
+    char ledger[512];
+    char log_path[512];
+    const vu_strv *driver_opts;
+    int expect_unsupported;
+
+    vmdrv_ctx *ctx;
+    vmdrv_conn *conn;
+    vmdrv_conn *second;
+    uint64_t caps;
+
+    /* observed */
+    char failure[64];
+    vu_buf message;
+    char skip_reason[48];
+    int error_code;
+    int unchanged;      /* after a NOTSUP: 1 nothing changed, 0 changed */
+    char *before;       /* fingerprint before the feature call */
+    vu_buf notes;
+    vu_strv names;      /* storage for vc_name() results */
+};
+
+/* case.c: run t's case in this (child) process; writes result.json. */
+int vc__child_run(vc_t *t);
+/* case.c: an instance's state and info as one comparable string. */
+char *vc__fingerprint(vmdrv_conn *conn, const char *name);
+
+/* sweep.c: the ledger every case writes before creating an object:
+ * "data_dir TAB driver TAB scope TAB name TAB profile-or-dash" lines. */
+typedef struct vc_ledger_entry {
+    char *data_dir, *driver, *scope, *name, *profile;
+} vc_ledger_entry;
+size_t vc__ledger_read(const char *path, vc_ledger_entry **out);
+void vc__ledger_free(vc_ledger_entry *e, size_t n);
+/* Every ledger still present under work_dir/runs. */
+int vc__glob_ledgers(const char *work_dir, vu_strv *out);
+
+/* report.c */
+json_t *vc__result_json(const vc_run_opts *o, const char *run_id,
+                        const vc_matrix *m, const char *at, vc_job *jobs,
+                        size_t n_jobs, vc_host_target *targets,
+                        size_t n_targets, double started, double finished);
+int vc__write_reports(const vc_run_opts *o, json_t *result,
+                      const char *run_dir);
+
+#endif
