@@ -48,6 +48,7 @@ const char cli_help_conform[] =
     "  --seed N              order seed (default random; printed for replay)\n"
     "  --retries N           rerun a failing cell up to N times (a later pass\n"
     "                        is reported flaky)\n"
+    "  --max-timeout S       cap every cell's timeout at S seconds\n"
     "  --keep-on-failure     leave what a failing cell created, for debugging\n"
     "  --sweep               remove what earlier runs left before starting\n"
     "                        (without it, leftovers stop the run)\n"
@@ -147,7 +148,7 @@ int cli_cmd_conform(cli_env *env, int argc, char **argv)
     enum {
         O_DRIVER = 256, O_HOST, O_MATRIX, O_AT, O_FOCUS, O_SKIP, O_RERUN,
         O_PLAN, O_JOBS, O_SEED, O_RETRIES, O_KEEP, O_SWEEP, O_WORK, O_JSON,
-        O_JUNIT, O_TAP, O_MD, O_HTML, O_BUNDLE, O_NOPROG, O_LIB
+        O_JUNIT, O_TAP, O_MD, O_HTML, O_BUNDLE, O_NOPROG, O_LIB, O_MAXT
     };
     static const struct option opts[] = {
         {"driver", required_argument, NULL, O_DRIVER},
@@ -163,6 +164,7 @@ int cli_cmd_conform(cli_env *env, int argc, char **argv)
         {"seed", required_argument, NULL, O_SEED},
         {"retries", required_argument, NULL, O_RETRIES},
         {"keep-on-failure", no_argument, NULL, O_KEEP},
+        {"max-timeout", required_argument, NULL, O_MAXT},
         {"sweep", no_argument, NULL, O_SWEEP},
         {"work-dir", required_argument, NULL, O_WORK},
         {"json", required_argument, NULL, O_JSON},
@@ -222,6 +224,13 @@ int cli_cmd_conform(cli_env *env, int argc, char **argv)
             o.retries = (int)n;
             break;
         case O_KEEP: o.keep_on_failure = 1; break;
+        case O_MAXT:
+            if (parse_uint(optarg, &n) || n < 1) {
+                rc = cli_usage("conform", "--max-timeout takes seconds, not '%s'", optarg);
+                goto done;
+            }
+            o.max_timeout = (unsigned int)n;
+            break;
         case O_SWEEP: o.sweep = 1; break;
         case O_WORK: work = vu_path_abs(optarg); break;
         case O_JSON: o.json_out = optarg; break;

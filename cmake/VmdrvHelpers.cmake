@@ -19,10 +19,10 @@ function(vmdrv_resolve_driver name can_build)
 endfunction()
 
 # vmdrv_add_cmocka_test(NAME SOURCES src... [LIBS lib...] [LABELS l...]
-#                       [TIMEOUT s])
+#                       [TIMEOUT s] [ENV KEY=VALUE...])
 # One cmocka executable per module, registered with CTest.
 function(vmdrv_add_cmocka_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS;ENV" ${ARGN})
   # while several people add tests at once, a developer can skip the ones
   # whose sources are not written yet; CI never sets this
   if(VMDRV_SKIP_MISSING_TESTS)
@@ -42,5 +42,5 @@ function(vmdrv_add_cmocka_test name)
   endif()
   set(labels unit ${T_LABELS})
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${labels}"
-    ENVIRONMENT "VMDRV_SOURCE_DIR=${PROJECT_SOURCE_DIR};VMDRV_BUILD_DIR=${PROJECT_BINARY_DIR};NO_COLOR=1")
+    ENVIRONMENT "VMDRV_SOURCE_DIR=${PROJECT_SOURCE_DIR};VMDRV_BUILD_DIR=${PROJECT_BINARY_DIR};NO_COLOR=1;${T_ENV}")
 endfunction()

@@ -299,18 +299,35 @@ static int write_result(vc_t *t, vc_obs o)
     return rc;
 }
 
-int vc__child_run(vc_t *t)
+int vc_open_ctx(vc_t *t, vmdrv_ctx **out)
 {
     char err[1024];
+    if (vmdrv_ctx_open(out, t->data_dir, err, sizeof err) != 0) {
+        vc_error(t, "cannot open a context on '%s': %s", t->data_dir, err);
+        return -1;
+    }
+    vmdrv_ctx_set_log_file(*out, t->log_path);
+    /* the target's host, probed or loaded once by the parent */
+    if (t->host)
+        vmdrv_ctx_set_host(*out, t->host);
+    for (size_t i = 0; t->driver_libs && i < t->driver_libs->n; i++) {
+        if (vmdrv_driver_load(*out, t->driver_libs->v[i]) != 0) {
+            vc_error(t, "cannot load '%s': %s", t->driver_libs->v[i],
+                     vmdrv_last_error(*out)->message);
+            vmdrv_ctx_free(*out);
+            *out = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int vc__child_run(vc_t *t)
+{
     vc_obs o;
     t->unchanged = -1;
-    if (vmdrv_ctx_open(&t->ctx, t->data_dir, err, sizeof err) != 0) {
-        o = vc_error(t, "cannot open a context on '%s': %s", t->data_dir, err);
-        goto done;
-    }
-    vmdrv_ctx_set_log_file(t->ctx, t->log_path);
-    if (t->profile && vmdrv_ctx_use_profile(t->ctx, t->profile) != 0) {
-        o = vc_error_sdk(t, "cannot load the host profile");
+    if (vc_open_ctx(t, &t->ctx) != 0) {
+        o = VC_O_ERROR;
         goto done;
     }
     if (!(t->def->flags & VC_CASE_HOST)) {

@@ -62,6 +62,12 @@ const char *vc_data_dir(vc_t *t);    /* the data dir the case runs in */
 const char *vc_work_dir(vc_t *t);    /* a scratch folder of the case */
 const char *vc_profile(vc_t *t);     /* host profile path, or NULL */
 int vc_expect_unsupported(vc_t *t);  /* E (or A) says the feature is off */
+/*
+ * Another context on the case's data dir, as a new vmdrv process would
+ * open it: same host, same driver libraries. 0, or -1 with the reason in
+ * the case's message.
+ */
+int vc_open_ctx(vc_t *t, vmdrv_ctx **out);
 /* Is cap in the driver's advertised (effective) mask? */
 int vc_has(vc_t *t, vmdrv_cap cap);
 

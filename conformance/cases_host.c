@@ -375,13 +375,10 @@ vc_obs vc_case_setting_persisted(vc_t *t)
     if (o)
         return o;
     /* a new context and manager read it back from disk, as a new process */
-    char err[512];
     vmdrv_ctx *ctx;
     vmdrv_manager *mgr;
-    if (vmdrv_ctx_open(&ctx, vc_data_dir(t), err, sizeof err) != 0)
-        return vc_error(t, "cannot open a second context: %s", err);
-    if (vc_profile(t))
-        vmdrv_ctx_use_profile(ctx, vc_profile(t));
+    if (vc_open_ctx(t, &ctx) != 0)
+        return VC_O_ERROR;
     if (vmdrv_manager_new(&mgr, ctx) != 0) {
         vmdrv_ctx_free(ctx);
         return vc_error(t, "cannot create a second manager");

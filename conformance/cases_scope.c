@@ -286,12 +286,9 @@ vc_obs vc_case_scope_survives_restart(vc_t *t)
         return pair_close(&p, o);
     vmdrv_manager_free(p.mgr);
     /* a new context and manager: what a new vmdrv process would see */
-    char err[512];
     vmdrv_ctx *ctx;
-    if (vmdrv_ctx_open(&ctx, vc_data_dir(t), err, sizeof err) != 0)
-        return vc_error(t, "cannot open a second context: %s", err);
-    if (vc_profile(t))
-        vmdrv_ctx_use_profile(ctx, vc_profile(t));
+    if (vc_open_ctx(t, &ctx) != 0)
+        return VC_O_ERROR;
     vmdrv_manager *mgr;
     vmdrv_driver_choice ch;
     vmdrv_scope *s = NULL;

@@ -152,8 +152,17 @@ static int setup_target(const vc_run_opts *o, vc_host_target *tg,
             continue;
         /* explicit --driver: keep it even when it declines, so the cells
          * say why they were not run; otherwise only what works here */
-        if (o->drivers.n > 0 || vmdrv_driver_probe(ctx, d.name) == 0)
+        if (o->drivers.n > 0 || vmdrv_driver_probe(ctx, d.name) == 0) {
             vu_strv_add(&tg->drivers, d.name);
+            tg->caps = vu_realloc(tg->caps, tg->drivers.n * sizeof *tg->caps);
+            tg->caps[tg->drivers.n - 1] = 0;
+            vmdrv_conn *conn;
+            if (vmdrv_conn_open(&conn, ctx, d.name, NULL,
+                                (const char *const *)o->driver_opts.v, 0) == 0) {
+                vmdrv_conn_caps(conn, NULL, &tg->caps[tg->drivers.n - 1]);
+                vmdrv_conn_close(conn);
+            }
+        }
     }
     vmdrv_ctx_free(ctx);
     return 0;
@@ -264,6 +273,64 @@ static void plan_target(const vc_run_opts *o, plan *p, vc_host_target *tg,
     }
 }
 
+/*
+ * A driver the matrix does not know (an out-of-tree plugin) is held to
+ * its own word: one cell per driver-level case, expecting each feature
+ * to work exactly when the driver advertises it.
+ */
+static void plan_unknown_drivers(const vc_matrix *m, vc_host_target *tg)
+{
+    const vc_platform *pf = vc_matrix_platform(m, tg->mt.platform);
+    if (!pf)
+        return;
+    for (size_t d = 0; d < tg->drivers.n; d++) {
+        const char *name = tg->drivers.v[d];
+        if (vc_matrix_driver(m, name))
+            continue;
+        tg->extra_drivers = vu_realloc(tg->extra_drivers,
+                                       (tg->n_extra_drivers + 1) *
+                                           sizeof *tg->extra_drivers);
+        vc_driver *vd = &tg->extra_drivers[tg->n_extra_drivers++];
+        memset(vd, 0, sizeof *vd);
+        vd->key = name;
+        vd->name = name;
+        vd->src.file = "(advertised by the driver)";
+    }
+    size_t n_known = tg->n_extra_drivers;
+    if (!n_known)
+        return;
+    tg->extra = vu_calloc(n_known * m->n_cases, sizeof *tg->extra);
+    for (size_t d = 0; d < n_known; d++) {
+        const vc_driver *vd = &tg->extra_drivers[d];
+        uint64_t caps = 0;
+        for (size_t k = 0; k < tg->drivers.n; k++)
+            if (strcmp(tg->drivers.v[k], vd->key) == 0)
+                caps = tg->caps[k];
+        for (size_t i = 0; i < m->n_cases; i++) {
+            const vc_case *kc = &m->cases[i];
+            if (kc->area == VC_AREA_DEFAULTS || kc->area == VC_AREA_SETTING ||
+                kc->area == VC_AREA_MIGRATION)
+                continue;
+            vc_cell *c = &tg->extra[tg->n_extra++];
+            c->platform = pf;
+            c->edition = tg->mt.edition ? vc_platform_edition(pf, tg->mt.edition)
+                                        : NULL;
+            c->arch = tg->mt.arch;
+            c->driver = vd;
+            c->kase = kc;
+            c->feature = kc->feature ? vc_matrix_feature(m, kc->feature) : NULL;
+            c->base = VC_EXPECT_SUPPORTED;
+            if (c->feature && !(caps & VMDRV_CAP_BIT(c->feature->cap)))
+                c->base = VC_EXPECT_UNSUPPORTED;
+            c->expect = c->base;
+            c->must_run = kc->must_run;
+            c->timeout = vc_case_timeout(kc, vd->key);
+            c->requires = kc->requires;
+            c->src = vd->src;
+        }
+    }
+}
+
 /* ---- teardown and audit ------------------------------------------------ */
 
 static vmdrv_conn *open_scope(const char *data_dir, const char *profile,
@@ -360,6 +427,7 @@ typedef struct running {
     pid_t pid;
     double started;
     double deadline;
+    unsigned int limit; /* seconds */
     vc_t t;
     int timed_out;
 } running;
@@ -376,7 +444,9 @@ static int start_job(const vc_run_opts *o, const vc_matrix *m,
     t->def = j->def;
     t->driver = j->driver;
     t->profile = j->target->profile;
+    t->host = &j->target->host;
     t->driver_opts = &o->driver_opts;
+    t->driver_libs = &o->driver_libs;
     vu_strlcpy(t->run_id, run_id, sizeof t->run_id);
     vu_strlcpy(t->tag, j->tag, sizeof t->tag);
     snprintf(t->work_dir, sizeof t->work_dir, "%s/cases/%04zu-%s", run_dir,
@@ -411,7 +481,11 @@ static int start_job(const vc_run_opts *o, const vc_matrix *m,
     setpgid(pid, pid);
     r->pid = pid;
     r->started = now_s();
-    r->deadline = r->started + (j->cell->timeout ? j->cell->timeout : 60);
+    unsigned int limit = j->cell->timeout ? j->cell->timeout : 60;
+    if (o->max_timeout && limit > o->max_timeout)
+        limit = o->max_timeout;
+    r->limit = limit;
+    r->deadline = r->started + limit;
     return 0;
 }
 
@@ -489,8 +563,7 @@ static void finish_job(const vc_run_opts *o, running *r, int status)
     char *message = NULL;
     if (r->timed_out) {
         oc = VC_OUTCOME_TIMEOUT;
-        message = vu_asprintf("no result after %u s: killed",
-                              j->cell->timeout);
+        message = vu_asprintf("no result after %u s: killed", r->limit);
     } else if (!res) {
         oc = VC_OUTCOME_ERROR;
         message = WIFSIGNALED(status)
@@ -714,6 +787,9 @@ int vc_run(const vc_run_opts *o)
             goto done;
         }
         plan_target(o, &p, &targets[i], &p.cells[i]);
+        plan_unknown_drivers(m, &targets[i]);
+        vc_cells extra = {.v = targets[i].extra, .n = targets[i].n_extra};
+        plan_target(o, &p, &targets[i], &extra);
     }
     /* selection */
     size_t n_selected = 0;
@@ -949,6 +1025,9 @@ done:
         free(targets[i].profile);
         free(targets[i].data_dir);
         vu_strv_clear(&targets[i].drivers);
+        free(targets[i].caps);
+        free(targets[i].extra);
+        free(targets[i].extra_drivers);
     }
     free(targets);
     vu_regex_free(focus);

@@ -62,6 +62,7 @@ typedef struct vc_run_opts {
     const char *skip;
     int plan;
     int retries;
+    unsigned int max_timeout; /* seconds; caps every cell's timeout (0: none) */
     int keep_on_failure;
     const char *rerun_failed; /* a result.json */
     int sweep;

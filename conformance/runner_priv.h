@@ -17,7 +17,13 @@ typedef struct vc_host_target {
     vmdrv_host host;
     vc_target mt;         /* as the matrix sees it */
     vu_strv drivers;      /* drivers to run here */
+    uint64_t *caps;       /* effective caps of each, or 0 when not opened */
     char *data_dir;       /* shared data dir of this target */
+    /* cells for drivers the matrix does not know (plugins) */
+    vc_cell *extra;
+    size_t n_extra;
+    vc_driver *extra_drivers;
+    size_t n_extra_drivers;
 } vc_host_target;
 
 /* One cell to run. */
@@ -51,6 +57,7 @@ struct vc_t {
     const vc_casedef *def;
     const char *driver;
     const char *profile;
+    const vmdrv_host *host; /* the target's, so the child need not probe */
     char data_dir[512];
     char work_dir[400]; /* shorter: data, ledger and log paths live under it */
     char run_id[8];
@@ -58,6 +65,7 @@ struct vc_t {
     char ledger[512];
     char log_path[512];
     const vu_strv *driver_opts;
+    const vu_strv *driver_libs;
     int expect_unsupported;
 
     vmdrv_ctx *ctx;
