@@ -6,6 +6,8 @@
  * the result. See runner.h.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -475,6 +477,7 @@ static int start_job(const vc_run_opts *o, const vc_matrix *m,
         /* its own process group: the watchdog kills all it started */
         setpgid(0, 0);
         signal(SIGINT, SIG_DFL);
+        signal(SIGCHLD, SIG_DFL);
         vc__child_run(t);
         _exit(0);
     }
@@ -707,11 +710,22 @@ static void make_run_id(char out[8], unsigned long long seed)
 }
 
 static volatile sig_atomic_t interrupted;
+static int child_pipe[2] = {-1, -1};
 
 static void on_interrupt(int sig)
 {
     (void)sig;
     interrupted = 1;
+}
+
+/* A child ended: wake the scheduler at once instead of at its next tick. */
+static void on_child(int sig)
+{
+    int saved = errno;
+    (void)sig;
+    if (child_pipe[1] >= 0)
+        (void)!write(child_pipe[1], "x", 1);
+    errno = saved;
 }
 
 int vc_run(const vc_run_opts *o)
@@ -895,9 +909,18 @@ int vc_run(const vc_run_opts *o)
     int jobs = o->jobs > 0 ? o->jobs : 1;
     slots = vu_calloc((size_t)jobs, sizeof *slots);
     size_t next = 0, active = 0;
-    struct sigaction sa = {0}, old_int;
+    struct sigaction sa = {0}, old_int, sc = {0}, old_chld;
     sa.sa_handler = on_interrupt;
     sigaction(SIGINT, &sa, &old_int);
+    if (child_pipe[0] < 0 && pipe(child_pipe) == 0) {
+        fcntl(child_pipe[0], F_SETFL, O_NONBLOCK);
+        fcntl(child_pipe[1], F_SETFL, O_NONBLOCK);
+        fcntl(child_pipe[0], F_SETFD, FD_CLOEXEC);
+        fcntl(child_pipe[1], F_SETFD, FD_CLOEXEC);
+    }
+    sc.sa_handler = on_child;
+    sc.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sc, &old_chld);
     for (;;) {
         /* start what fits */
         while (!interrupted && active < (size_t)jobs && next < p.n) {
@@ -956,10 +979,16 @@ int vc_run(const vc_run_opts *o)
                 kill(r->pid, SIGKILL);
             }
         }
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        /* sleep until a child ends, or the next watchdog tick */
+        struct pollfd pfd = {.fd = child_pipe[0], .events = POLLIN};
+        if (poll(&pfd, 1, 50) > 0) {
+            char drain[64];
+            while (read(child_pipe[0], drain, sizeof drain) > 0)
+                ;
+        }
     }
     sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGCHLD, &old_chld, NULL);
     if (pr.live)
         fputs("\r\033[K", stderr);
     double finished = now_s();
