@@ -10,6 +10,7 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -281,42 +282,84 @@ static void test_conform__leak_is_found_and_swept(void **state)
     free(w);
 }
 
+/*
+ * A copy of the shipped matrix in <scratch>/<name>, with file's text
+ * `from` replaced by `to` (the edit must apply, or the test would lie).
+ */
+static char *matrix_copy(const char *name, const char *file, const char *from,
+                         const char *to)
+{
+    char *dir = vu_asprintf("%s/%s", scratch, name);
+    char *shipped = vu_path_join(src_dir, "matrix");
+    DIR *d = opendir(shipped);
+    struct dirent *e;
+    assert_non_null(d);
+    vu_mkdir_p(dir);
+    while ((e = readdir(d)) != NULL) {
+        if (!vu_ends_with(e->d_name, ".yaml"))
+            continue;
+        char *src = vu_path_join(shipped, e->d_name);
+        char *dst = vu_path_join(dir, e->d_name);
+        char *text = NULL;
+        size_t len = 0;
+        assert_int_equal(vu_read_file(src, &text, &len), 0);
+        if (strcmp(e->d_name, file) == 0) {
+            char *at = strstr(text, from);
+            assert_non_null(at);
+            vu_buf b = VU_BUF_INIT;
+            vu_buf_add(&b, text, (size_t)(at - text));
+            vu_buf_puts(&b, to);
+            vu_buf_puts(&b, at + strlen(from));
+            free(text);
+            len = b.len;
+            text = vu_buf_detach(&b);
+        }
+        assert_int_equal(vu_write_atomic(dst, text, len), 0);
+        free(text);
+        free(src);
+        free(dst);
+    }
+    closedir(d);
+    free(shipped);
+    return dir;
+}
+
 /* a matrix where the test driver lacks extra networks */
 static char *matrix_without_test_networks(void)
 {
-    char *dir = vu_asprintf("%s/matrix-nonet", scratch);
-    char *shipped = vu_path_join(src_dir, "matrix");
-    const char *files[] = {"platforms.yaml", "drivers.yaml", "defaults.yaml",
-                           "exceptions.yaml", "features.yaml",
-                           "known-broken.yaml", "cases.yaml", "matrix.yaml"};
-    vu_mkdir_p(dir);
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *from = vu_path_join(shipped, files[i]);
-        char *to = vu_path_join(dir, files[i]);
-        char *text = NULL;
-        size_t len = 0;
-        if (vu_read_file(from, &text, &len) != 0) {
-            free(from);
-            free(to);
-            continue; /* not every matrix splits its files the same way */
-        }
-        if (strcmp(files[i], "features.yaml") == 0) {
-            const char *needle = "        note: vmnet bridged networks\n"
-                                 "      - driver: test\n";
-            char *at = strstr(text, needle);
-            assert_non_null(at); /* the edit must apply, or the test lies */
-            at += strlen("        note: vmnet bridged networks\n");
-            memmove(at, at + strlen("      - driver: test\n"),
-                    strlen(at + strlen("      - driver: test\n")) + 1);
-            len = strlen(text);
-        }
-        assert_int_equal(vu_write_atomic(to, text, len), 0);
-        free(text);
-        free(from);
-        free(to);
-    }
-    free(shipped);
-    return dir;
+    return matrix_copy("matrix-nonet", "features.yaml",
+                       "        note: vmnet bridged networks\n"
+                       "      - driver: test\n",
+                       "        note: vmnet bridged networks\n");
+}
+
+static void test_conform__known_broken_is_xfail_then_xpass(void **state)
+{
+    (void)state;
+    run r;
+    char *m = matrix_copy(
+        "matrix-broken", "known-broken.yaml", "known_broken: []",
+        "known_broken:\n"
+        "  - driver: test\n"
+        "    case: feature.snapshots.take_list_delete\n"
+        "    link: https://example.invalid/issues/1\n"
+        "    expires: \"2099-12-31\"\n");
+    char *mopt = vu_asprintf("--matrix=%s", m);
+    char *w = work_dir("broken");
+    vmdrv_conform(&r, "lie:snapshots", w, "--driver=test", "--host=real",
+                  mopt, "--focus=snapshots\\.take_list_delete", NULL);
+    assert_int_equal(r.status, 0);
+    expect_cell(r.result, "feature.snapshots.take_list_delete", "xfail", NULL);
+    run_clear(&r);
+    /* fixed, but still listed as broken: xpass fails the run */
+    vmdrv_conform(&r, NULL, w, "--driver=test", "--host=real", mopt,
+                  "--focus=snapshots\\.take_list_delete", NULL);
+    assert_int_equal(r.status, 1);
+    expect_cell(r.result, "feature.snapshots.take_list_delete", "xpass", NULL);
+    run_clear(&r);
+    free(w);
+    free(mopt);
+    free(m);
 }
 
 static void test_conform__unsupported_cells(void **state)
@@ -567,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_conform__hang_is_timeout),
         cmocka_unit_test(test_conform__leak_is_found_and_swept),
         cmocka_unit_test(test_conform__unsupported_cells),
+        cmocka_unit_test(test_conform__known_broken_is_xfail_then_xpass),
         cmocka_unit_test(test_conform__nothing_selected_exits_3),
         cmocka_unit_test(test_conform__plan_touches_nothing),
         cmocka_unit_test(test_conform__rerun_failed_runs_only_failures),
