@@ -2,7 +2,6 @@
  * cmd_conform.c: `vmdrv conform`: run the conformance matrix (see
  * conformance/runner.h for the engine).
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,22 +84,11 @@ static void default_profiles(cli_env *env, vu_strv *out)
         return;
     vmdrv_ctx *ctx = cli_open_ctx(env);
     const vmdrv_host *real = ctx ? vmdrv_ctx_host(ctx) : NULL;
-    DIR *d = opendir(dir);
     vu_strv names = VU_STRV_INIT;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL)
-        if (vu_ends_with(e->d_name, ".yaml"))
-            vu_strv_add(&names, e->d_name);
-    if (d)
-        closedir(d);
-    /* a stable order: profiles sorted by file name */
-    for (size_t i = 1; i < names.n; i++)
-        for (size_t k = i; k > 0 && strcmp(names.v[k - 1], names.v[k]) > 0; k--) {
-            char *tmp = names.v[k];
-            names.v[k] = names.v[k - 1];
-            names.v[k - 1] = tmp;
-        }
+    vu_list_dir(dir, &names); /* sorted: a stable order of profiles */
     for (size_t i = 0; i < names.n; i++) {
+        if (!vu_ends_with(names.v[i], ".yaml"))
+            continue;
         char *path = vu_path_join(dir, names.v[i]);
         vmdrv_host h;
         if (ctx && vmdrv_host_load_profile(ctx, path, &h) == 0 && real &&

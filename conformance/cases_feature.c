@@ -25,6 +25,23 @@ static char *host_folder(vc_t *t, const char *leaf, const char *content)
     return dir;
 }
 
+/*
+ * Create an instance and mount a host folder (holding from-host.txt with
+ * content) at /mnt/vmdrvc while it is stopped: the feature call of the
+ * native-mount cases. *dir is the host folder (owned).
+ */
+static vc_obs create_with_mount(vc_t *t, const char *content,
+                                const char **name, char **dir)
+{
+    *dir = host_folder(t, "share", content);
+    if (vc_create(t, "a", name) != 0)
+        return vc_fail_sdk(t, "call-failed", "create");
+    vc_feature_before(t, *name);
+    return vc_feature_after(
+        t, *name, vmdrv_mount(vc_conn(t), *name, *dir, "/mnt/vmdrvc", 0),
+        "mount");
+}
+
 /* Run cmd in the guest and require exit 0 and, if want, want in output. */
 static vc_obs guest_expect(vc_t *t, const char *name, const char *cmd,
                            const char *want, const char *failure)
@@ -61,11 +78,8 @@ static int has_snapshot(vc_t *t, const char *name, const char *snap)
 vc_obs vc_case_feature_native_mounts_mount_umount(vc_t *t)
 {
     const char *n;
-    char *dir = host_folder(t, "share", "hello");
-    VC_TRY(t, vc_create(t, "a", &n), "create");
-    vc_feature_before(t, n);
-    vc_obs o = vc_feature_after(
-        t, n, vmdrv_mount(vc_conn(t), n, dir, "/mnt/vmdrvc", 0), "mount");
+    char *dir;
+    vc_obs o = create_with_mount(t, "hello", &n, &dir);
     free(dir);
     if (o != VC_O_WORKS)
         return o;
@@ -82,12 +96,9 @@ vc_obs vc_case_feature_native_mounts_mount_umount(vc_t *t)
 vc_obs vc_case_feature_native_mounts_read_write_in_guest(vc_t *t)
 {
     const char *n;
-    char *dir = host_folder(t, "share", "from-the-host\n");
-    VC_TRY(t, vc_create(t, "a", &n), "create");
+    char *dir;
     /* mounted while stopped: every driver can attach a share at boot */
-    vc_feature_before(t, n);
-    vc_obs o = vc_feature_after(
-        t, n, vmdrv_mount(vc_conn(t), n, dir, "/mnt/vmdrvc", 0), "mount");
+    vc_obs o = create_with_mount(t, "from-the-host\n", &n, &dir);
     if (o != VC_O_WORKS)
         goto done;
     if (vmdrv_instance_start(vc_conn(t), n, 0) != 0) {
@@ -123,11 +134,8 @@ done:
 vc_obs vc_case_feature_native_mounts_survives_suspend(vc_t *t)
 {
     const char *n;
-    char *dir = host_folder(t, "share", "kept\n");
-    VC_TRY(t, vc_create(t, "a", &n), "create");
-    vc_feature_before(t, n);
-    vc_obs o = vc_feature_after(
-        t, n, vmdrv_mount(vc_conn(t), n, dir, "/mnt/vmdrvc", 0), "mount");
+    char *dir;
+    vc_obs o = create_with_mount(t, "kept\n", &n, &dir);
     free(dir);
     if (o != VC_O_WORKS)
         return o;

@@ -5,7 +5,6 @@
  * data dir (records, image records, a real qcow2 disk made with
  * qemu-img), triggers the migration, and checks the result.
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +106,20 @@ static int in_qemu_scope(vc_t *t, const char *name)
     return found;
 }
 
+/* Run the migration on a fresh manager; the report is the caller's. */
+static vc_obs migrate(vc_t *t, int dry_run, vmdrv_report *rep)
+{
+    vmdrv_manager *mgr;
+    vc_obs o = VC_O_WORKS;
+    if (vmdrv_manager_new(&mgr, vc_ctx(t)) != 0)
+        return vc_error_sdk(t, "cannot create the manager");
+    if (vmdrv_migrate(mgr, "hyperkit", "qemu", dry_run, rep) != 0)
+        o = vc_fail_sdk(t, "migration-failed",
+                        dry_run ? "migrate --dry-run" : "migrate");
+    vmdrv_manager_free(mgr);
+    return o;
+}
+
 static char *qemu_disk(vc_t *t, const char *name)
 {
     return vu_asprintf("%s/qemu/instances/%s/disk.qcow2", vc_data_dir(t), name);
@@ -165,14 +178,9 @@ vc_obs vc_case_migration_disk_repaired(vc_t *t)
     vc_obs o = make_hyperkit_scope(t, list, 1);
     if (o)
         return o;
-    vmdrv_manager *mgr;
-    if (vmdrv_manager_new(&mgr, vc_ctx(t)) != 0)
-        return vc_error_sdk(t, "cannot create the manager");
     vmdrv_report rep = {0};
-    if (vmdrv_migrate(mgr, "hyperkit", "qemu", 0, &rep) != 0)
-        o = vc_fail_sdk(t, "migration-failed", "migrate");
+    o = migrate(t, 0, &rep);
     vmdrv_report_clear(&rep);
-    vmdrv_manager_free(mgr);
     if (o)
         return o;
     const char *name = vc_name(t, "stopped");
@@ -211,12 +219,8 @@ vc_obs vc_case_migration_running_left_alone(vc_t *t)
     vc_obs o = make_hyperkit_scope(t, list, 3);
     if (o)
         return o;
-    vmdrv_manager *mgr;
-    if (vmdrv_manager_new(&mgr, vc_ctx(t)) != 0)
-        return vc_error_sdk(t, "cannot create the manager");
     vmdrv_report rep = {0};
-    if (vmdrv_migrate(mgr, "hyperkit", "qemu", 0, &rep) != 0)
-        o = vc_fail_sdk(t, "migration-failed", "migrate");
+    o = migrate(t, 0, &rep);
     for (size_t i = 0; !o && i < 3; i++) {
         const char *name = vc_name(t, list[i].label);
         const vmdrv_report_entry *e = entry_for(&rep, name);
@@ -232,7 +236,6 @@ vc_obs vc_case_migration_running_left_alone(vc_t *t)
                         list[i].label);
     }
     vmdrv_report_clear(&rep);
-    vmdrv_manager_free(mgr);
     return o;
 }
 
@@ -248,27 +251,21 @@ vc_obs vc_case_migration_name_clash_left_alone(vc_t *t)
     char *marker = vu_path_join(taken, "keep-me");
     vu_mkdir_p(taken);
     vu_write_atomic(marker, "qemu's own\n", 11);
-    vmdrv_manager *mgr;
-    if (vmdrv_manager_new(&mgr, vc_ctx(t)) != 0) {
-        free(taken);
-        free(marker);
-        return vc_error_sdk(t, "cannot create the manager");
-    }
     vmdrv_report rep = {0};
-    vmdrv_migrate(mgr, "hyperkit", "qemu", 0, &rep);
+    /* a skipped instance is not a failure of the migration */
+    o = migrate(t, 0, &rep);
     const vmdrv_report_entry *e = entry_for(&rep, name);
     char *data = NULL;
-    if (!e || e->action != VMDRV_ACT_SKIPPED)
+    if (!o && (!e || e->action != VMDRV_ACT_SKIPPED))
         o = vc_fail(t, "clash-not-left-alone",
                     "'%s' whose name is taken in qemu was %s", name,
                     e ? vmdrv_report_action_name(e->action) : "not reported");
-    else if (vu_read_file(marker, &data, NULL) != 0 ||
-             strcmp(data, "qemu's own\n") != 0)
+    else if (!o && (vu_read_file(marker, &data, NULL) != 0 ||
+                    strcmp(data, "qemu's own\n") != 0))
         o = vc_fail(t, "clash-overwritten",
                     "the qemu instance '%s' was touched", name);
     free(data);
     vmdrv_report_clear(&rep);
-    vmdrv_manager_free(mgr);
     free(taken);
     free(marker);
     return o;
@@ -277,20 +274,8 @@ vc_obs vc_case_migration_name_clash_left_alone(vc_t *t)
 /* Every file under dir, with its content, as one comparable string. */
 static void tree_text(const char *dir, vu_buf *out)
 {
-    DIR *d = opendir(dir);
     vu_strv names = VU_STRV_INIT;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            vu_strv_add(&names, e->d_name);
-    if (d)
-        closedir(d);
-    for (size_t i = 1; i < names.n; i++)
-        for (size_t k = i; k > 0 && strcmp(names.v[k - 1], names.v[k]) > 0; k--) {
-            char *tmp = names.v[k];
-            names.v[k] = names.v[k - 1];
-            names.v[k - 1] = tmp;
-        }
+    vu_list_dir(dir, &names);
     for (size_t i = 0; i < names.n; i++) {
         char *p = vu_path_join(dir, names.v[i]);
         if (vu_is_dir(p)) {
@@ -319,17 +304,9 @@ vc_obs vc_case_migration_originals_kept(vc_t *t)
     char *root = vu_path_join(vc_data_dir(t), "hyperkit");
     vu_buf before = VU_BUF_INIT, after = VU_BUF_INIT;
     tree_text(root, &before);
-    vmdrv_manager *mgr;
-    if (vmdrv_manager_new(&mgr, vc_ctx(t)) != 0) {
-        free(root);
-        vu_buf_clear(&before);
-        return vc_error_sdk(t, "cannot create the manager");
-    }
     vmdrv_report rep = {0};
-    if (vmdrv_migrate(mgr, "hyperkit", "qemu", 0, &rep) != 0)
-        o = vc_fail_sdk(t, "migration-failed", "migrate");
+    o = migrate(t, 0, &rep);
     vmdrv_report_clear(&rep);
-    vmdrv_manager_free(mgr);
     tree_text(root, &after);
     if (!o && (before.len != after.len ||
                memcmp(vu_buf_str(&before), vu_buf_str(&after), before.len)))
@@ -348,13 +325,9 @@ vc_obs vc_case_migration_dry_run(vc_t *t)
     vc_obs o = make_hyperkit_scope(t, list, 1);
     if (o)
         return o;
-    vmdrv_manager *mgr;
-    if (vmdrv_manager_new(&mgr, vc_ctx(t)) != 0)
-        return vc_error_sdk(t, "cannot create the manager");
     vmdrv_report rep = {0};
     const char *name = vc_name(t, "stopped");
-    if (vmdrv_migrate(mgr, "hyperkit", "qemu", 1, &rep) != 0)
-        o = vc_fail_sdk(t, "dry-run-failed", "migrate --dry-run");
+    o = migrate(t, 1, &rep);
     const vmdrv_report_entry *e = entry_for(&rep, name);
     char *qemu = vu_path_join(vc_data_dir(t), "qemu");
     char *dir = vu_asprintf("%s/instances/%s", qemu, name);
@@ -367,6 +340,5 @@ vc_obs vc_case_migration_dry_run(vc_t *t)
     free(qemu);
     free(dir);
     vmdrv_report_clear(&rep);
-    vmdrv_manager_free(mgr);
     return o;
 }

@@ -231,15 +231,16 @@ vc_obs vc_case_scope_restore_running(vc_t *t)
     return pair_close(&p, away_and_back(t, &p, a, VMDRV_STATE_RUNNING));
 }
 
-vc_obs vc_case_scope_restore_suspended(vc_t *t)
+/* Launch in the scope under test, apply op, switch away and back. */
+static vc_obs launch_op_away_back(vc_t *t,
+                                  int (*op)(vmdrv_scope *, const char *,
+                                            unsigned int),
+                                  const char *what, vmdrv_state want)
 {
     pair p;
     const char *a;
     vc_obs o;
     vmdrv_scope *s;
-    if (!vc_has(t, VMDRV_CAP_SUSPEND))
-        return vc_skip(t, "needs-suspend",
-                       "the driver does not advertise suspension");
     if ((o = pair_open(t, &p)))
         return o;
     if ((o = select_scope(t, &p, p.x)) ||
@@ -247,31 +248,26 @@ vc_obs vc_case_scope_restore_suspended(vc_t *t)
         return pair_close(&p, o);
     if (vmdrv_scope_open(&s, p.mgr, NULL, 0) != 0)
         return pair_close(&p, vc_fail_sdk(t, "scope-open-failed", p.x));
-    int rc = vmdrv_scope_suspend(s, a, 0);
+    int rc = op(s, a, 0);
     vmdrv_scope_close(s);
     if (rc)
-        return pair_close(&p, vc_fail_sdk(t, "suspend-failed", "suspend"));
-    return pair_close(&p, away_and_back(t, &p, a, VMDRV_STATE_SUSPENDED));
+        return pair_close(&p, vc_fail_sdk(t, "op-failed", what));
+    return pair_close(&p, away_and_back(t, &p, a, want));
+}
+
+vc_obs vc_case_scope_restore_suspended(vc_t *t)
+{
+    if (!vc_has(t, VMDRV_CAP_SUSPEND))
+        return vc_skip(t, "needs-suspend",
+                       "the driver does not advertise suspension");
+    return launch_op_away_back(t, vmdrv_scope_suspend, "suspend",
+                               VMDRV_STATE_SUSPENDED);
 }
 
 vc_obs vc_case_scope_restore_stopped(vc_t *t)
 {
-    pair p;
-    const char *a;
-    vc_obs o;
-    vmdrv_scope *s;
-    if ((o = pair_open(t, &p)))
-        return o;
-    if ((o = select_scope(t, &p, p.x)) ||
-        (o = launch_in(t, &p, p.x, p.x, "a", &a)))
-        return pair_close(&p, o);
-    if (vmdrv_scope_open(&s, p.mgr, NULL, 0) != 0)
-        return pair_close(&p, vc_fail_sdk(t, "scope-open-failed", p.x));
-    int rc = vmdrv_scope_stop(s, a, 0);
-    vmdrv_scope_close(s);
-    if (rc)
-        return pair_close(&p, vc_fail_sdk(t, "stop-failed", "stop"));
-    return pair_close(&p, away_and_back(t, &p, a, VMDRV_STATE_STOPPED));
+    return launch_op_away_back(t, vmdrv_scope_stop, "stop",
+                               VMDRV_STATE_STOPPED);
 }
 
 vc_obs vc_case_scope_survives_restart(vc_t *t)

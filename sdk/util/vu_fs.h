@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "vu_str.h"
+
 /* mkdir -p with mode 0755. 0, or -errno. */
 int vu_mkdir_p(const char *path);
 /* rm -rf. 0, or -errno of the first failure. Refuses "" and "/". */
@@ -36,6 +38,10 @@ void vu_set_write_fault(vu_fault_fn fn);
 
 /* Write data to path atomically (see above). 0, or -errno. */
 int vu_write_atomic(const char *path, const void *data, size_t len);
+
+/* The entries of dir (not "." or ".."), sorted by name, appended to out.
+ * 0, or -errno when dir cannot be read. */
+int vu_list_dir(const char *dir, vu_strv *out);
 
 /* Copy a file (for disk images); 0, or -errno. */
 int vu_copy_file(const char *src, const char *dst);
