@@ -9,10 +9,13 @@
 
 #include "cli.h"
 #include "docs_check.h"
+#include "docs_evidence.h"
+#include "vu_json.h"
 #include "vu_fs.h"
 
 const char cli_help_docs_check[] =
     "Usage: vmdrv docs-check PAGE.md [--matrix DIR] [--at VERSION] [--json]\n"
+    "                        [--evidence RESULT.json]...\n"
     "\n"
     "Compare a docs page with the matrix.\n"
     "\n"
@@ -35,6 +38,10 @@ const char cli_help_docs_check[] =
     "  --matrix DIR    the matrix folder (default: the shipped matrix)\n"
     "  --at VERSION    the release the page describes (default: the\n"
     "                  matrix's current one)\n"
+    "  --evidence FILE a conformance result (repeatable): every feature\n"
+    "                  cell that worked where the matrix says unsupported,\n"
+    "                  or was verified unsupported where it says supported,\n"
+    "                  is a disagreement too (the page states the matrix)\n"
     "  --json          one JSON document: page, matrix hash, release,\n"
     "                  agree, disagreements and warnings (each with line,\n"
     "                  section, message and matrix source)\n"
@@ -48,6 +55,7 @@ int cli_cmd_docs_check(cli_env *env, int argc, char **argv)
         {"matrix", required_argument, NULL, 'm'},
         {"at", required_argument, NULL, 'a'},
         {"json", no_argument, NULL, 'j'},
+        {"evidence", required_argument, NULL, 'e'},
         {NULL, 0, NULL, 0},
     };
     const char *dir_arg = NULL, *at = NULL, *page = NULL;
@@ -58,6 +66,7 @@ int cli_cmd_docs_check(cli_env *env, int argc, char **argv)
     vc_docs_report r = {0};
     vu_strv errs = VU_STRV_INIT;
     vu_buf out = VU_BUF_INIT;
+    vu_strv evidence = VU_STRV_INIT;
     (void)env;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -69,6 +78,9 @@ int cli_cmd_docs_check(cli_env *env, int argc, char **argv)
             break;
         case 'j':
             json = 1;
+            break;
+        case 'e':
+            vu_strv_add(&evidence, optarg);
             break;
         default:
             fputs("Try 'vmdrv docs-check --help'.\n", stderr);
@@ -111,6 +123,17 @@ int cli_cmd_docs_check(cli_env *env, int argc, char **argv)
             cli_error("%s", errs.v[i]);
         goto cleanup;
     }
+    for (size_t i = 0; i < evidence.n; i++) {
+        char err[512];
+        json_t *res = vu_json_load_file(evidence.v[i], err, sizeof err);
+        if (!res) {
+            cli_error("%s", err);
+            rc = CLI_USAGE;
+            goto cleanup;
+        }
+        vc_docs_check_evidence(m, at, res, evidence.v[i], &r);
+        json_decref(res);
+    }
     if (json)
         vc_docs_report_json(&r, m, &out);
     else
@@ -124,6 +147,7 @@ int cli_cmd_docs_check(cli_env *env, int argc, char **argv)
     rc = r.n_issues ? CLI_FAIL : CLI_OK;
 cleanup:
     vu_buf_clear(&out);
+    vu_strv_clear(&evidence);
     vu_strv_clear(&errs);
     vc_docs_report_free(&r);
     vc_matrix_free(m);
