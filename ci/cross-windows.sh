@@ -22,7 +22,8 @@
 # quoting of spaces, quotes and backslashes, stdin, environment, exit
 # codes, a timeout that kills a process tree, PATHEXT search). The cache
 # ($VMDRV_CROSS_CACHE, default ~/.cache/vmdrv/mingw) makes later runs take
-# about a minute.
+# about a minute; vmdrv itself is built in $VMDRV_CROSS_BUILD (default
+# build-mingw/ in the source tree).
 #
 # Options:
 #   --full         the slow link-and-run mode described above
@@ -56,6 +57,21 @@ CC=$TRIPLET-gcc
 JOBS=$(nproc 2>/dev/null || echo 2)
 DEP_HEADERS="yaml.h pcre2.h jansson.h jansson_config.h archive.h archive_entry.h"
 DEP_DEV_PKGS="libyaml-dev libpcre2-dev libjansson-dev libarchive-dev"
+
+# Files known not to compile for Windows yet, each with the reason and
+# the portable fix. They are still compiled: each failing one is reported
+# as KNOWN (counted as skipped, never as passed). A file entry FAILS the
+# check once it compiles, so the list can only shrink; an entry ending in
+# '/' covers a folder still being written and is not held to that.
+# Anything else that fails to compile fails the check.
+KNOWN_UNPORTED=(
+    "conformance/runner.c|runs each case in a fork()ed child (sys/wait.h, waitpid, kill): needs a CreateProcess/Job object path, e.g. through vmdrv_proc_run"
+    "conformance/case.c|open(O_CLOEXEC) and fsync() in vc_ledger_add: use vu_fs (or O_APPEND through fopen/fflush)"
+)
+
+# Drivers a Windows build leaves out (drivers/<name>/CMakeLists.txt
+# refuses WIN32): QEMU is not one of Multipass's Windows drivers.
+WINDOWS_DRIVERS_OFF="qemu"
 
 log() { echo "cross-windows: $*"; }
 die() { echo "cross-windows: error: $*" >&2; exit 1; }
@@ -100,6 +116,7 @@ make_config_header() {
     for d in test qemu hyperv virtualbox; do
         local have=0
         [ -f "$SRC/drivers/$d/CMakeLists.txt" ] && have=1
+        case " $WINDOWS_DRIVERS_OFF " in *" $d "*) have=0 ;; esac
         defs+=("-DVMDRV_HAVE_DRIVER_${d^^}=$have")
     done
     cat >"$WORK/config.cmake" <<'EOF'
@@ -118,7 +135,7 @@ EOF
 
 compile_check() {
     command -v cmake >/dev/null || apt_install cmake
-    command -v "$CC" >/dev/null || apt_install gcc-mingw-w64-x86-64
+    command -v "$CC" >/dev/null || apt_install gcc-mingw-w64-x86-64-win32
     local h
     for h in $DEP_HEADERS; do
         [ -f "/usr/include/$h" ] || apt_install $DEP_DEV_PKGS
@@ -140,7 +157,8 @@ compile_check() {
     # by a Windows compiler (jansson_config.h is generated per platform).
     local bad=0
     for h in $DEP_HEADERS; do
-        if printf '#include <%s>\nint vmdrv_cross_probe;\n' "$h" |
+        # pcre2.h needs its code-unit width first, as vu_regex.c gives it
+        if printf '#define PCRE2_CODE_UNIT_WIDTH 8\n#include <%s>\nint vmdrv_cross_probe;\n' "$h" |
             "$CC" "${CFLAGS[@]}" -x c -fsyntax-only - 2>"$WORK/h.err"; then
             log "header $h: ok under mingw"
         else
@@ -157,6 +175,7 @@ compile_check() {
     done
     for d in test qemu hyperv virtualbox; do
         [ -f "$SRC/drivers/$d/CMakeLists.txt" ] || continue
+        case " $WINDOWS_DRIVERS_OFF " in *" $d "*) log "drivers/$d: not part of a Windows build"; continue ;; esac
         find "$SRC/drivers/$d" -name '*.c' | sort | sed 's/^/sdk /' >>"$WORK/units"
     done
     for f in "$SRC"/conformance/*.c; do
@@ -186,16 +205,39 @@ compile_check() {
         rm -f "$WORK/$name.err"
     ' _ <"$WORK/units" >"$WORK/failed"
 
-    local total failed
-    total=$(wc -l <"$WORK/units")
-    failed=$(wc -l <"$WORK/failed")
-    for f in "$WORK"/*.err; do
-        [ -f "$f" ] || continue
-        cat "$f"
-    done
-    cat "$WORK/failed"
+    local total=0 passed=0 failed=0 known=0 entry rel why
+    while read -r _ f; do
+        total=$((total + 1))
+        rel=${f#"$SRC"/}
+        why=""
+        local strict=1
+        for entry in "${KNOWN_UNPORTED[@]}"; do
+            local key=${entry%%|*}
+            if [ "$key" = "$rel" ]; then
+                why=${entry#*|}
+            elif [ "${key%/}" != "$key" ] && [ "${rel#"$key"}" != "$rel" ]; then
+                why=${entry#*|} strict=0
+            fi
+        done
+        local err="$WORK/$(echo "$rel" | tr / _).err"
+        if grep -qx "FAIL $rel" "$WORK/failed"; then
+            if [ -n "$why" ]; then
+                known=$((known + 1))
+                log "KNOWN $rel: not portable yet: $why"
+            else
+                failed=$((failed + 1))
+                cat "$err"
+                log "FAIL $rel"
+            fi
+        elif [ -n "$why" ] && [ $strict = 1 ]; then
+            failed=$((failed + 1))
+            log "FAIL $rel now compiles: take it off KNOWN_UNPORTED in $0"
+        else
+            passed=$((passed + 1))
+        fi
+    done <"$WORK/units"
     log "compiled $total units for $TRIPLET in $((SECONDS - t0)) s"
-    echo "cross-compile: $((total - failed)) passed, $failed failed"
+    echo "cross-compile: $passed passed, $failed failed, $known skipped"
     [ "$failed" = 0 ]
 }
 
@@ -323,55 +365,87 @@ stop_wine() {
 }
 
 full_build() {
-    apt_install gcc-mingw-w64-x86-64 libz-mingw-w64-dev wine64 cmake dpkg-dev pkg-config
+    apt_install gcc-mingw-w64-x86-64-win32 libz-mingw-w64-dev wine64 cmake dpkg-dev pkg-config
     local t0=$SECONDS
     build_deps
-    local bld=$CACHE/vmdrv-build
+    local bld=${VMDRV_CROSS_BUILD:-$SRC/build-mingw}
     log "configuring vmdrv for $TRIPLET"
     VMDRV_MINGW_PREFIX=$PREFIX cmake -S "$SRC" -B "$bld" \
         -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/toolchains/mingw-w64-x86_64.cmake" \
         -DVMDRV_MINGW_PREFIX="$PREFIX" -DBUILD_TESTING=OFF -DVMDRV_WERROR=ON \
+        $(for d in $WINDOWS_DRIVERS_OFF; do echo "-DVMDRV_DRIVER_${d^^}=OFF"; done) \
         >"$WORK/configure.log" 2>&1 || { cat "$WORK/configure.log"; die "configure failed"; }
-    cmake --build "$bld" -j "$JOBS" --target vmdrv_cli >"$WORK/build.log" 2>&1 ||
-        { cat "$WORK/build.log"; die "building vmdrv.exe failed"; }
-    # the DLL beside the exe, as an installer would place it
-    cp "$bld/sdk/libvmdrv.dll" "$bld/cli/"
-    log "vmdrv.exe linked in $((SECONDS - t0)) s: $(ls -l "$bld/cli/vmdrv.exe" | awk '{print $5}') bytes"
-    if "$TRIPLET-objdump" -p "$bld/cli/libvmdrv.dll" "$bld/cli/vmdrv.exe" |
-        grep 'DLL Name' | grep -viE 'kernel32|msvcrt|advapi32|shell32|bcrypt|user32|ws2_32|libvmdrv'; then
-        die "vmdrv.exe needs a DLL real Windows does not have (above)"
+    cmake --build "$bld" -j "$JOBS" --target vmdrv >"$WORK/build.log" 2>&1 ||
+        { cat "$WORK/build.log"; die "building libvmdrv.dll failed"; }
+    log "libvmdrv.dll linked in $((SECONDS - t0)) s"
+    # vmdrv.exe needs the conformance harness too; while a file of it is on
+    # KNOWN_UNPORTED it cannot link, and its checks below count as failed
+    local have_exe=1
+    if cmake --build "$bld" -j "$JOBS" --target vmdrv_cli >"$WORK/build-cli.log" 2>&1; then
+        cp "$bld/sdk/libvmdrv.dll" "$bld/cli/" # beside the exe, as installed
+        log "vmdrv.exe linked: $(stat -c %s "$bld/cli/vmdrv.exe") bytes"
+    else
+        have_exe=0
+        grep -E 'error|Error' "$WORK/build-cli.log" | head -n 20
+        log "FAIL: vmdrv.exe did not build (errors above)"
+    fi
+    local bins=("$bld/sdk/libvmdrv.dll")
+    [ $have_exe = 1 ] && bins+=("$bld/cli/vmdrv.exe")
+    if "$TRIPLET-objdump" -p "${bins[@]}" | grep 'DLL Name' |
+        grep -viE 'kernel32|msvcrt|advapi32|shell32|bcrypt|user32|ws2_32|libvmdrv'; then
+        die "libvmdrv.dll or vmdrv.exe needs a DLL real Windows does not have (above)"
     fi
 
-    # the process-runner check and its helper programs
-    local pc=$WORK/proc_check
+    # the platform check and its helper programs, against the real DLL
+    local pc=$WORK/platform_check
     mkdir -p "$pc"
     local ccx=("$CC" -std=c11 -Wall -Wextra -Werror -D__USE_MINGW_ANSI_STDIO=1)
-    "${ccx[@]}" -o "$pc/argv_echo.exe" "$SRC/tests/cross/argv_echo.c"
+    "${ccx[@]}" -o "$pc/argv_echo.exe" "$SRC/tests/cross/argv_echo.c" -lshell32
     "${ccx[@]}" -o "$pc/sleeper.exe" "$SRC/tests/cross/sleeper.c"
-    "${ccx[@]}" -I"$SRC/sdk/include" -I"$bld/generated" -o "$pc/proc_check.exe" \
-        "$SRC/tests/cross/proc_check.c" -L"$bld/sdk" -lvmdrv
+    "${ccx[@]}" -I"$SRC/sdk/include" -I"$SRC/sdk/util" -I"$bld/generated" \
+        -o "$pc/platform_check.exe" "$SRC/tests/cross/platform_check.c" \
+        -L"$bld/sdk" -lvmdrv
+    "${ccx[@]}" -shared -I"$SRC/sdk/include" -I"$bld/generated" \
+        -o "$pc/crossplug.dll" "$SRC/tests/cross/plugin_min.c" -L"$bld/sdk" -lvmdrv
     cp "$bld/sdk/libvmdrv.dll" "$pc/"
 
     start_wine
-    local fails=0 out
+    local fails=0 checks=0 out
+    checks=$((checks + 1))
     log "wine: vmdrv.exe --version"
-    out=$("$WINE" "$bld/cli/vmdrv.exe" --version </dev/null 2>&1) || fails=$((fails + 1))
-    echo "  $out"
-    echo "$out" | grep -q '^vmdrv [0-9]' || { log "unexpected --version output"; fails=$((fails + 1)); }
+    if [ $have_exe = 0 ]; then
+        log "FAIL: no vmdrv.exe to run"; fails=$((fails + 1))
+    elif out=$("$WINE" "$bld/cli/vmdrv.exe" --version </dev/null 2>&1) &&
+        echo "$out" | grep -q '^vmdrv [0-9]'; then
+        echo "  $out"
+    else
+        echo "$out" | sed 's/^/  /'; log "FAIL: vmdrv.exe --version"; fails=$((fails + 1))
+    fi
+    checks=$((checks + 1))
     log "wine: vmdrv.exe --host windows-home drivers"
-    local data=$WORK/data
-    if ! out=$(cd "$SRC" && VMDRV_SOURCE_DIR=$SRC "$WINE" "$bld/cli/vmdrv.exe" \
-        --data-dir "$data" --host windows-home drivers </dev/null 2>&1); then
+    # the cwd is on wine's Z: drive, where the Linux paths the build
+    # recorded (VMDRV_SOURCE_DIR: profiles, simulators) stay valid
+    if [ $have_exe = 0 ]; then
+        log "FAIL: no vmdrv.exe to run"; fails=$((fails + 1))
+    elif out=$(cd "$SRC" && VMDRV_SOURCE_DIR=$SRC "$WINE" "$bld/cli/vmdrv.exe" \
+        --data-dir "$WORK/data" --host windows-home drivers </dev/null 2>&1) &&
+        echo "$out" | grep -q 'test'; then
+        echo "$out" | sed 's/^/  /'
+    else
+        echo "$out" | sed 's/^/  /'; log "FAIL: vmdrv.exe --host windows-home drivers"
         fails=$((fails + 1))
     fi
-    echo "$out" | sed 's/^/  /'
-    echo "$out" | grep -q '^ *test' || { log "'drivers' did not list the test driver"; fails=$((fails + 1)); }
-    log "wine: proc_check.exe (the Windows process runner)"
-    (cd "$pc" && "$WINE" ./proc_check.exe </dev/null) 2>&1 | tee "$WORK/proc_check.log" | sed 's/^/  /'
-    grep -q ' 0 failed' "$WORK/proc_check.log" || fails=$((fails + 1))
+    checks=$((checks + 1))
+    log "wine: platform_check.exe (process runner, files, host probe)"
+    if (cd "$pc" && "$WINE" ./platform_check.exe "$SRC" </dev/null) >"$WORK/platform_check.log" 2>&1; then
+        sed 's/^/  /' "$WORK/platform_check.log"
+    else
+        sed 's/^/  /' "$WORK/platform_check.log"; log "FAIL: platform_check.exe"
+        fails=$((fails + 1))
+    fi
     stop_wine
     log "full cross-build finished in $((SECONDS - t0)) s"
-    echo "cross-full: $((3 - (fails > 3 ? 3 : fails))) passed, $fails failed"
+    echo "cross-full: $((checks - fails)) passed, $fails failed"
     [ $fails = 0 ]
 }
 
@@ -379,7 +453,7 @@ if [ "$MODE" = full ]; then
     compile_check
     full_build
 elif [ "$MODE" = deps ]; then
-    apt_install gcc-mingw-w64-x86-64 libz-mingw-w64-dev wine64 cmake dpkg-dev pkg-config
+    apt_install gcc-mingw-w64-x86-64-win32 libz-mingw-w64-dev wine64 cmake dpkg-dev pkg-config
     build_deps
     stop_wine
 else

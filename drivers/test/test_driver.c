@@ -16,7 +16,8 @@
  *
  * Fault injection (option "faults" or env VMDRV_TEST_FAULTS), a comma
  * list of:
- *   fail:OP[:N]     OP fails with VMDRV_E_TOOL N times (default 1) per process
+ *   fail:OP[:N]     OP fails with VMDRV_E_TOOL N times (default 1) per
+ *                   connection
  *   hang:OP         OP never returns
  *   crash:OP        OP aborts the process
  *   noop:OP         OP reports success and does nothing
@@ -26,7 +27,11 @@
  *   unsupported:CAP neither advertise nor honour CAP (an honest lack)
  *   wrongerr:CAP    neither advertise nor honour CAP, and answer its ops
  *                   with VMDRV_E_IO instead of "unsupported"
- * OP is a table field name (instance_start, snapshot_restore, ...).
+ * OP is a table field name (instance_start, snapshot_restore, ...), CAP a
+ * capability key (snapshots, native_mounts, ...). A spec that names an
+ * unknown kind, operation or capability is refused when the scope is
+ * opened: a misspelt fault that silently did nothing would make a
+ * harness test pass for the wrong reason.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -59,25 +64,109 @@ typedef struct test_priv {
 
 /* ---- faults ---------------------------------------------------------- */
 
-static void parse_faults(test_priv *p, const char *spec)
+/* The operations a fault can name: the table fields that have faults. */
+static const char *const fault_ops[] = {
+    "instance_create", "instance_start",   "instance_stop",
+    "instance_suspend", "instance_state",  "instance_info",
+    "instance_delete", "instance_list",    "snapshot_take",
+    "snapshot_restore", "snapshot_list",   "snapshot_delete",
+    "mount",           "umount",           "networks_list",
+    "network_add",     "guest_exec",       NULL};
+
+static int in_list(const char *const *list, const char *s)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+/* Check one KIND:WHAT[:N] token (already split) and store it. */
+static int add_fault(vmdrv_conn *conn, test_priv *p, const char *tok,
+                     const char *kind, const char *what, const char *count)
+{
+    static const char *const op_kinds[] = {"fail", "hang", "crash", "noop",
+                                           NULL};
+    static const char *const cap_kinds[] = {"lie", "hide", "unsupported",
+                                            "wrongerr", NULL};
+    if (in_list(op_kinds, kind)) {
+        if (!in_list(fault_ops, what))
+            return vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
+                                    "unknown operation '%s' in fault '%s'",
+                                    what, tok);
+    } else if (in_list(cap_kinds, kind)) {
+        if (vmdrv_cap_from_key(what) < 0) {
+            vu_buf valid = VU_BUF_INIT;
+            for (int c = 0; c < VMDRV_CAP__COUNT; c++)
+                vu_buf_printf(&valid, "%s%s", c ? ", " : "",
+                              vmdrv_cap_key((vmdrv_cap)c));
+            int rc = vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
+                                      "unknown capability '%s' in fault '%s' "
+                                      "(valid: %s)",
+                                      what, tok, vu_buf_str(&valid));
+            vu_buf_clear(&valid);
+            return rc;
+        }
+    } else if (strcmp(kind, "leak") == 0) {
+        if (strcmp(what, "create") != 0)
+            return vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
+                                    "fault '%s' is not known (only "
+                                    "leak:create)",
+                                    tok);
+    } else {
+        return vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
+                                "unknown fault kind '%s' in '%s' (valid: "
+                                "fail, hang, crash, noop, leak, lie, hide, "
+                                "unsupported, wrongerr)",
+                                kind, tok);
+    }
+    int n = 1;
+    if (count) {
+        char *end;
+        long v = strtol(count, &end, 10);
+        if (strcmp(kind, "fail") != 0)
+            return vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
+                                    "fault '%s' takes no count", tok);
+        if (!*count || *end || v <= 0 || v > 1000000)
+            return vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
+                                    "fault '%s' needs a positive count after "
+                                    "the operation",
+                                    tok);
+        n = (int)v;
+    }
+    if (p->n_faults >= MAX_FAULTS)
+        return vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
+                                "too many faults (at most %d)", MAX_FAULTS);
+    fault *f = &p->faults[p->n_faults++];
+    vu_strlcpy(f->kind, kind, sizeof f->kind);
+    vu_strlcpy(f->what, what, sizeof f->what);
+    f->remaining = n;
+    return 0;
+}
+
+/* A comma list of faults (see the top of the file); "" is none. */
+static int parse_faults(vmdrv_conn *conn, test_priv *p, const char *spec)
 {
     char *copy = vu_strdup(spec), *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok && p->n_faults < MAX_FAULTS;
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && !rc;
          tok = strtok_r(NULL, ",", &save)) {
-        fault *f = &p->faults[p->n_faults];
+        char *whole = vu_strdup(tok);
         char *c1 = strchr(tok, ':');
-        if (!c1)
-            continue;
-        *c1 = '\0';
-        char *c2 = strchr(c1 + 1, ':');
-        if (c2)
-            *c2 = '\0';
-        vu_strlcpy(f->kind, tok, sizeof f->kind);
-        vu_strlcpy(f->what, c1 + 1, sizeof f->what);
-        f->remaining = c2 ? atoi(c2 + 1) : 1;
-        p->n_faults++;
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c1 || c1 == tok || !c1[1] || c1[1] == ':') {
+            rc = vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
+                                  "fault '%s' is not KIND:WHAT", whole);
+        } else {
+            *c1 = '\0';
+            if (c2)
+                *c2 = '\0';
+            rc = add_fault(conn, p, whole, tok, c1 + 1, c2 ? c2 + 1 : NULL);
+        }
+        free(whole);
     }
     free(copy);
+    return rc;
 }
 
 static fault *find_fault(test_priv *p, const char *kind, const char *what)
@@ -107,7 +196,7 @@ static int op_faults(vmdrv_conn *conn, const char *op)
         abort();
     if (find_fault(p, "hang", op))
         for (;;)
-            pause();
+            sleep(60); /* not pause(): Windows has sleep() but no signals */
     if ((f = find_fault(p, "fail", op)) && f->remaining > 0) {
         f->remaining--;
         return vmdrv_conn_error(conn, VMDRV_E_TOOL, 0,
@@ -249,8 +338,14 @@ static int test_open(vmdrv_conn *conn, unsigned int flags)
     const char *spec = vmdrv_conn_option(conn, "faults");
     if (!spec)
         spec = getenv("VMDRV_TEST_FAULTS");
-    if (spec)
-        parse_faults(p, spec);
+    int rc = spec ? parse_faults(conn, p, spec) : 0;
+    if (rc) {
+        /* a failed open is never closed: nothing may be left behind */
+        free(p->db_path);
+        free(p->lock_path);
+        free(p);
+        return rc;
+    }
     vmdrv_conn_set_data(conn, p);
     return 0;
 }
@@ -480,8 +575,10 @@ static int test_instance_list(vmdrv_conn *conn, vmdrv_names *names,
 {
     (void)flags;
     db d;
-    int rc = db_open(conn, &d);
+    int rc = op_faults(conn, "instance_list");
     if (rc)
+        return rc < 0 ? rc : 0;
+    if ((rc = db_open(conn, &d)))
         return rc;
     const char *key;
     json_t *v;

@@ -30,6 +30,8 @@ const char *vmdrv_cap_phrase(vmdrv_cap cap)
 
 int vmdrv_cap_from_key(const char *key)
 {
+    if (!key)
+        return -1;
     for (int i = 0; i < VMDRV_CAP__COUNT; i++)
         if (strcmp(caps[i].key, key) == 0)
             return i;
@@ -49,6 +51,8 @@ const char *vmdrv_state_name(int state)
 
 int vmdrv_state_from_name(const char *name)
 {
+    if (!name)
+        return -1;
     for (int i = 0; i < VMDRV_STATE__COUNT; i++)
         if (strcmp(states[i], name) == 0)
             return i;

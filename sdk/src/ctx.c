@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "platform/platform.h"
 #include "vmdrv_config.h"
 #include "vu_fs.h"
 
@@ -19,27 +20,7 @@ int vmdrv_default_data_dir(char *buf, size_t size)
         vu_strlcpy(buf, env, size);
         return 0;
     }
-#if defined(_WIN32)
-    const char *base = getenv("LOCALAPPDATA");
-    if (!base)
-        return VMDRV_E_CONFIG;
-    snprintf(buf, size, "%s\\vmdrv", base);
-#elif defined(__APPLE__)
-    const char *home = getenv("HOME");
-    if (!home)
-        return VMDRV_E_CONFIG;
-    snprintf(buf, size, "%s/Library/Application Support/vmdrv", home);
-#else
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    if (xdg && xdg[0] == '/')
-        snprintf(buf, size, "%s/vmdrv", xdg);
-    else if (home && *home)
-        snprintf(buf, size, "%s/.local/share/vmdrv", home);
-    else
-        return VMDRV_E_CONFIG;
-#endif
-    return 0;
+    return vmdrv__platform_data_dir(buf, size);
 }
 
 int vmdrv_ctx_open(vmdrv_ctx **out, const char *data_dir, char *err,
@@ -56,6 +37,12 @@ int vmdrv_ctx_open(vmdrv_ctx **out, const char *data_dir, char *err,
             return VMDRV_E_CONFIG;
         }
         data_dir = dflt;
+    }
+    if (!*data_dir) {
+        /* "" would quietly become the current folder */
+        if (err)
+            snprintf(err, err_size, "the data directory cannot be empty");
+        return VMDRV_E_INVAL;
     }
     char *abs = vu_path_abs(data_dir);
     int rc = abs ? vu_mkdir_p(abs) : -ENOENT;
@@ -190,6 +177,12 @@ const vmdrv_host *vmdrv_ctx_host(vmdrv_ctx *ctx)
         ctx->host_ready = 1;
     }
     return &ctx->host;
+}
+
+void vmdrv_ctx_set_host(vmdrv_ctx *ctx, const vmdrv_host *host)
+{
+    ctx->host = *host;
+    ctx->host_ready = 1;
 }
 
 int vmdrv_ctx_use_profile(vmdrv_ctx *ctx, const char *path)

@@ -107,6 +107,66 @@ static int scope_name_valid(const char *s)
     return vmdrv_name_valid(s);
 }
 
+/* "Not built" names the CMake option that builds the driver. */
+static int not_built(vmdrv_ctx *ctx, const reg_entry *e)
+{
+    char upper[64];
+    vu_strlcpy(upper, e->name, sizeof upper);
+    for (char *p = upper; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    return vmdrv_error_set(ctx, VMDRV_E_NOT_BUILT, NULL, 0,
+                           "driver '%s' is not built into this vmdrv "
+                           "(configure with -DVMDRV_DRIVER_%s=ON)",
+                           e->name, upper);
+}
+
+/*
+ * The error contract says a driver call that succeeds leaves the
+ * context's error as it was. The dispatcher holds every driver to it:
+ * before the call it takes the current error aside (the context still
+ * shows it), and afterwards puts it back unless the call failed.
+ */
+typedef struct err_guard {
+    vmdrv_error err;
+    char *msg, *origin;
+    unsigned long gen;
+} err_guard;
+
+static void guard_begin(vmdrv_ctx *ctx, err_guard *g)
+{
+    g->err = ctx->err;
+    g->msg = ctx->err_msg;
+    g->origin = ctx->err_origin;
+    g->gen = ctx->err_gen;
+    /* the strings stay alive in g while the driver runs; a new error
+     * must not free them */
+    ctx->err_msg = ctx->err_origin = NULL;
+}
+
+/* After a call that returned rc: 1 when the driver set a new error. */
+static int guard_end(vmdrv_ctx *ctx, err_guard *g, int rc)
+{
+    int changed = ctx->err_gen != g->gen;
+    if (rc < 0 && changed) {
+        free(g->msg);
+        free(g->origin);
+        return 1;
+    }
+    if (changed) {
+        vmdrv_log(ctx, "sdk", "a driver call succeeded but set the error "
+                              "'%s'; the previous error is kept",
+                  ctx->err.message);
+    }
+    free(ctx->err_msg);
+    free(ctx->err_origin);
+    ctx->err = g->err;
+    ctx->err_msg = g->msg;
+    ctx->err_origin = g->origin;
+    ctx->err_gen = g->gen; /* as if nothing had been set */
+    return 0;
+}
+
 int vmdrv_conn_open(vmdrv_conn **out, vmdrv_ctx *ctx, const char *driver,
                     const char *scope, const char *const *options,
                     unsigned int flags)
@@ -132,10 +192,7 @@ int vmdrv_conn_open(vmdrv_conn **out, vmdrv_ctx *ctx, const char *driver,
         return rc;
     }
     if (!e->built)
-        return vmdrv_error_set(ctx, VMDRV_E_NOT_BUILT, NULL, 0,
-                               "driver '%s' is not built into this vmdrv "
-                               "(configure with -DVMDRV_DRIVER_%s=ON)",
-                               e->name, e->name);
+        return not_built(ctx, e);
     if (!scope)
         scope = e->name;
     if (!scope_name_valid(scope))
@@ -168,9 +225,10 @@ int vmdrv_conn_open(vmdrv_conn **out, vmdrv_ctx *ctx, const char *driver,
         return rc;
     }
     if (c->drv->open) {
-        unsigned long gen = ctx->err_gen;
+        err_guard g;
+        guard_begin(ctx, &g);
         rc = c->drv->open(c, 0);
-        if (rc < 0 && ctx->err_gen == gen)
+        if (!guard_end(ctx, &g, rc) && rc < 0)
             vmdrv_error_set(ctx, rc, e->name, 0,
                             "driver '%s' failed to open scope '%s' without "
                             "saying why (contract violation)",
@@ -206,16 +264,16 @@ int vmdrv_conn_caps(vmdrv_conn *conn, uint64_t *static_caps,
     if (!conn->caps_probed) {
         uint64_t caps = conn->drv->caps;
         if (conn->drv->caps_probe) {
-            unsigned long gen = conn->ctx->err_gen;
+            err_guard g;
+            guard_begin(conn->ctx, &g);
             int rc = conn->drv->caps_probe(conn, &caps, 0);
-            if (rc < 0) {
-                if (conn->ctx->err_gen == gen)
-                    vmdrv_error_set(conn->ctx, rc, conn->entry->name, 0,
-                                    "driver '%s' failed its capability "
-                                    "probe without saying why",
-                                    conn->entry->name);
+            if (!guard_end(conn->ctx, &g, rc) && rc < 0)
+                vmdrv_error_set(conn->ctx, rc, conn->entry->name, 0,
+                                "driver '%s' failed its capability probe "
+                                "without saying why (contract violation)",
+                                conn->entry->name);
+            if (rc < 0)
                 return conn->ctx->err.code;
-            }
         }
         conn->caps_effective = caps;
         conn->caps_probed = 1;
@@ -234,14 +292,14 @@ int vmdrv_driver_probe(vmdrv_ctx *ctx, const char *name)
         return vmdrv_error_set(ctx, VMDRV_E_NOTFOUND, NULL, 0,
                                "unknown driver '%s'", name);
     if (!e->built)
-        return vmdrv_error_set(ctx, VMDRV_E_NOT_BUILT, NULL, 0,
-                               "driver '%s' is not built into this vmdrv",
-                               name);
+        return not_built(ctx, e);
     if (!e->table.probe)
         return 0;
-    unsigned long gen = ctx->err_gen;
-    int rc = e->table.probe(ctx, vmdrv_ctx_host(ctx), 0);
-    if (rc < 0 && ctx->err_gen == gen)
+    const vmdrv_host *host = vmdrv_ctx_host(ctx);
+    err_guard g;
+    guard_begin(ctx, &g);
+    int rc = e->table.probe(ctx, host, 0);
+    if (!guard_end(ctx, &g, rc) && rc < 0)
         return vmdrv_error_set(ctx, rc, name, 0,
                                "driver '%s' probe failed without saying why "
                                "(contract violation)",
@@ -314,8 +372,9 @@ static int unsupported_op(vmdrv_conn *conn, const char *op)
 }
 
 /* Hold the driver to the error contract after an op returned rc. */
-static int finish(vmdrv_conn *conn, const char *op, unsigned long gen, int rc)
+static int finish(vmdrv_conn *conn, const char *op, err_guard *g, int rc)
 {
+    int set = guard_end(conn->ctx, g, rc);
     if (rc == 0)
         return 0;
     if (rc > 0)
@@ -324,20 +383,25 @@ static int finish(vmdrv_conn *conn, const char *op, unsigned long gen, int rc)
                                "driver '%s' returned %d from %s, which is "
                                "not a status (contract violation)",
                                conn->entry->name, rc, op);
-    if (conn->ctx->err_gen == gen)
+    if (!set)
         return vmdrv_error_set(conn->ctx, rc, conn->entry->name, 0,
                                "driver '%s' failed in %s with %s but set no "
                                "message (contract violation)",
                                conn->entry->name, op,
                                vmdrv_status_name(rc) ? vmdrv_status_name(rc)
                                                      : "an unknown status");
+    /* the code returned and the code recorded must agree, or callers
+     * that read one and callers that read the other see different
+     * failures; the return value is the driver's answer */
+    conn->ctx->err.code = rc;
     return rc;
 }
 
 #define CALL(conn, op, ...)                                                    \
     do {                                                                       \
-        unsigned long gen_ = (conn)->ctx->err_gen;                             \
-        return finish((conn), #op, gen_, (conn)->drv->op(__VA_ARGS__));        \
+        err_guard g_;                                                          \
+        guard_begin((conn)->ctx, &g_);                                         \
+        return finish((conn), #op, &g_, (conn)->drv->op(__VA_ARGS__));         \
     } while (0)
 
 /* ---- operations ------------------------------------------------------ */

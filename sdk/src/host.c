@@ -109,17 +109,32 @@ void vmdrv__tool_version(vmdrv_ctx *ctx, vmdrv_tool tool,
     case VMDRV_TOOL__COUNT:
         return;
     }
-    const char *envv[9];
-    int ne = 0;
-    for (int i = 0; host && i < host->n_env && ne < 8; i++)
-        envv[ne++] = host->env[i];
-    envv[ne] = NULL;
-    vmdrv_proc_spec spec = {.argv = argv, .env = envv, .timeout_ms = 10000};
+    /* the host being described may not be the context's host yet (a
+     * profile being loaded), so its simulators get its environment here,
+     * with "${data_dir}" expanded as vmdrv_proc_run() does */
+    vu_strv env = VU_STRV_INIT;
+    for (int i = 0; host && i < host->n_env; i++) {
+        const char *v = host->env[i];
+        const char *at = strstr(v, "${data_dir}");
+        if (at)
+            vu_strv_addf(&env, "%.*s%s%s", (int)(at - v), v, ctx->data_dir,
+                         at + strlen("${data_dir}"));
+        else
+            vu_strv_add(&env, v);
+    }
+    vmdrv_proc_spec spec = {.argv = argv, .env = vu_strv_argv(&env),
+                            .timeout_ms = 10000};
     vmdrv_proc_result r;
+    memset(&r, 0, sizeof r);
+    /* a tool that cannot tell its version is not a failure of the caller:
+     * whatever the runner sets, the caller's error is put back */
+    vmdrv_error saved = ctx->err;
+    char *saved_msg = ctx->err_msg, *saved_origin = ctx->err_origin;
     unsigned long gen = ctx->err_gen;
+    ctx->err_msg = ctx->err_origin = NULL;
     if (ctx->runner(ctx->runner == vmdrv_proc_run_real ? ctx : ctx->runner_data,
                     &spec, &r) == 0 &&
-        r.exited && r.status == 0) {
+        r.exited && r.status == 0 && r.out) {
         vu_regex *re = vu_regex_new(pattern, VU_RE_MULTILINE, NULL, 0);
         long g[4];
         if (re && vu_regex_match(re, r.out, r.out_len, 0, g, 2) == 1)
@@ -127,9 +142,13 @@ void vmdrv__tool_version(vmdrv_ctx *ctx, vmdrv_tool tool,
         vu_regex_free(re);
     }
     vmdrv_proc_result_clear(&r);
-    /* a probe that cannot read a version is not a failure of the caller */
-    if (ctx->err_gen != gen)
-        vmdrv_error_clear(ctx);
+    vu_strv_clear(&env);
+    free(ctx->err_msg);
+    free(ctx->err_origin);
+    ctx->err = saved;
+    ctx->err_msg = saved_msg;
+    ctx->err_origin = saved_origin;
+    ctx->err_gen = gen;
 }
 
 void vmdrv__host_find_tools(vmdrv_ctx *ctx, vmdrv_host *out)
@@ -139,8 +158,10 @@ void vmdrv__host_find_tools(vmdrv_ctx *ctx, vmdrv_host *out)
         const char *env = getenv(vmdrv_tool_env((vmdrv_tool)t));
         memset(info, 0, sizeof *info);
         if (env && *env) {
-            vu_strlcpy(info->path, env, sizeof info->path);
-            info->found = 1;
+            /* the variable names the tool; it is found only when that
+             * names an executable (a path, or a program on PATH) */
+            info->found = vmdrv__find_program(env, info->path,
+                                              sizeof info->path) == 0;
         } else if (vmdrv__find_program(vmdrv_tool_program((vmdrv_tool)t),
                                        info->path, sizeof info->path) == 0) {
             info->found = 1;

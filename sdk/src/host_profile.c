@@ -97,6 +97,11 @@ static void parse_tools(vmdrv_ctx *ctx, vu_strv *errs, vu_ydoc *doc,
             vu_buf_clear(&valid);
             continue;
         }
+        if (val->kind != VU_Y_MAP) {
+            vu_yerr(errs, doc, val, "tool '%s': expected a mapping, found a %s",
+                    key->scalar, vu_ykind_name(val->kind));
+            continue;
+        }
         if (vu_ycheck_keys(errs, doc, val, tool_keys))
             continue;
         vmdrv_tool_info *info = &h->tools[t];
@@ -127,8 +132,14 @@ static void parse_tools(vmdrv_ctx *ctx, vu_strv *errs, vu_ydoc *doc,
                 if (vmdrv__find_program(key->scalar, info->path,
                                         sizeof info->path) == 0)
                     info->found = 1;
-            } else if (vu_strlcpy(info->path, s, sizeof info->path) == 0) {
-                info->found = vu_path_exists(s);
+                else
+                    info->path[0] = '\0'; /* not the last place searched */
+            } else if (vmdrv__find_program(s, info->path,
+                                           sizeof info->path) == 0) {
+                info->found = 1;
+            } else {
+                /* shown as configured, and not found */
+                vu_strlcpy(info->path, s, sizeof info->path);
             }
         }
         copy_str(errs, doc, vu_ymap_get(val, "version"), info->version,
@@ -144,10 +155,9 @@ int vmdrv_host_load_profile(vmdrv_ctx *ctx, const char *path, vmdrv_host *out)
         "name", "os", "os_name", "os_version", "edition_id", "arch",
         "accelerators", "tools", "env", NULL};
     static const char *const required[] = {"name", "os", "arch", NULL};
-    static const char *const os_names[] = {"unknown", "linux", "macos",
-                                           "windows", NULL};
-    static const char *const arch_names[] = {"unknown", "x86_64", "arm64",
-                                             NULL};
+    /* index + 1 is the enum value: "unknown" is never a valid answer */
+    static const char *const os_names[] = {"linux", "macos", "windows", NULL};
+    static const char *const arch_names[] = {"x86_64", "arm64", NULL};
     static const char *const accel_names[] = {"kvm", "hvf", "whpx", NULL};
     char err[1024];
     vu_ydoc *doc = NULL;
@@ -157,10 +167,18 @@ int vmdrv_host_load_profile(vmdrv_ctx *ctx, const char *path, vmdrv_host *out)
     memset(&h, 0, sizeof h);
 
     if (vu_yaml_load_file(path, &doc, err, sizeof err) != 0)
-        return vmdrv_error_set(ctx, VMDRV_E_PARSE, NULL, 0, "%s", err);
+        return vmdrv_error_set(ctx,
+                               vu_path_exists(path) ? VMDRV_E_PARSE
+                                                    : VMDRV_E_NOTFOUND,
+                               NULL, 1, "%s", err);
     vu_ynode *root = doc->root;
     if (!root) {
         vu_yerr(&errs, doc, NULL, "empty host profile");
+        goto done;
+    }
+    if (root->kind != VU_Y_MAP) {
+        vu_yerr(&errs, doc, root, "host profile: expected a mapping, found a %s",
+                vu_ykind_name(root->kind));
         goto done;
     }
     if (vu_ycheck_keys(&errs, doc, root, keys) ||
@@ -169,19 +187,12 @@ int vmdrv_host_load_profile(vmdrv_ctx *ctx, const char *path, vmdrv_host *out)
     copy_str(&errs, doc, vu_ymap_get(root, "name"), h.profile_name,
              sizeof h.profile_name);
     int v;
-    if (parse_enum(&errs, doc, vu_ymap_get(root, "os"), "os", os_names, &v) == 0) {
-        if (v == 0)
-            vu_yerr(&errs, doc, vu_ymap_get(root, "os"),
-                    "os must be linux, macos or windows");
-        h.os = (vmdrv_os)v;
-    }
+    if (parse_enum(&errs, doc, vu_ymap_get(root, "os"), "os", os_names,
+                   &v) == 0)
+        h.os = (vmdrv_os)(v + 1);
     if (parse_enum(&errs, doc, vu_ymap_get(root, "arch"), "arch", arch_names,
-                   &v) == 0) {
-        if (v == 0)
-            vu_yerr(&errs, doc, vu_ymap_get(root, "arch"),
-                    "arch must be x86_64 or arm64");
-        h.arch = (vmdrv_arch)v;
-    }
+                   &v) == 0)
+        h.arch = (vmdrv_arch)(v + 1);
     copy_str(&errs, doc, vu_ymap_get(root, "os_name"), h.os_name,
              sizeof h.os_name);
     copy_str(&errs, doc, vu_ymap_get(root, "os_version"), h.os_version,
@@ -208,15 +219,27 @@ int vmdrv_host_load_profile(vmdrv_ctx *ctx, const char *path, vmdrv_host *out)
     vu_ynode *env = vu_ymap_get(root, "env");
     if (env && vu_yexpect(&errs, doc, env, VU_Y_MAP, "env") == 0) {
         for (size_t i = 0; i < env->n; i++) {
-            const char *val;
+            const char *name = env->keys[i]->scalar, *val;
             if (h.n_env >= 8) {
                 vu_yerr(&errs, doc, env->keys[i], "at most 8 env entries");
                 break;
             }
+            if (!name[0] || strchr(name, '=')) {
+                vu_yerr(&errs, doc, env->keys[i],
+                        "invalid environment variable name '%s'", name);
+                continue;
+            }
             if (vu_yget_str(&errs, doc, env->items[i], &val))
                 continue;
-            snprintf(h.env[h.n_env++], sizeof h.env[0], "%s=%s",
-                     env->keys[i]->scalar, val);
+            /* a simulator must see the value whole, never cut short */
+            if (strlen(name) + 1 + strlen(val) >= sizeof h.env[0]) {
+                vu_yerr(&errs, doc, env->items[i],
+                        "environment entry '%s' is too long (at most %zu "
+                        "bytes with its name)",
+                        name, sizeof h.env[0] - 1);
+                continue;
+            }
+            snprintf(h.env[h.n_env++], sizeof h.env[0], "%s=%s", name, val);
         }
     }
     vu_ynode *tools = vu_ymap_get(root, "tools");

@@ -3,13 +3,13 @@
  * even when not built, so they can answer "not built"), and plugins loaded
  * from shared objects.
  */
-#include <dlfcn.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builtin.h"
 #include "internal.h"
+#include "platform/platform.h"
 #include "vmdrv_config.h"
 
 /* Every in-tree driver, built or not. */
@@ -66,18 +66,37 @@ static void copy_table(vmdrv_driver *dst, const vmdrv_driver *src)
     memcpy(dst, src, vmdrv__driver_size(src->abi_version));
 }
 
+/*
+ * Connections point into the entry array (their entry and its table
+ * copy), so it never moves: it is allocated once with room for the
+ * built-ins and REG_MAX_PLUGINS plugins, and loading more is refused.
+ */
+#define N_BUILTINS (sizeof builtins / sizeof builtins[0])
+#define REG_MAX_PLUGINS 60
+#define REG_CAPACITY (N_BUILTINS + REG_MAX_PLUGINS)
+
 static reg_entry *add_entry(vmdrv_ctx *ctx)
 {
-    ctx->drivers = vu_realloc(ctx->drivers,
-                              (ctx->n_drivers + 1) * sizeof *ctx->drivers);
     reg_entry *e = &ctx->drivers[ctx->n_drivers++];
     memset(e, 0, sizeof *e);
     return e;
 }
 
+/* A driver name is a local.driver value and a scope folder name. */
+static int driver_name_valid(const char *name)
+{
+    if (!vmdrv_name_valid(name))
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            return 0;
+    return 1;
+}
+
 void vmdrv__registry_init(vmdrv_ctx *ctx)
 {
-    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+    ctx->drivers = vu_calloc(REG_CAPACITY, sizeof *ctx->drivers);
+    for (size_t i = 0; i < N_BUILTINS; i++) {
         reg_entry *e = add_entry(ctx);
         e->name = vu_strdup(builtins[i].name);
         e->display_name = vu_strdup(builtins[i].display_name);
@@ -144,17 +163,26 @@ int vmdrv_driver_find(vmdrv_ctx *ctx, const char *name)
 
 int vmdrv_driver_load(vmdrv_ctx *ctx, const char *path)
 {
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!path || !*path)
+        return vmdrv_error_set(ctx, VMDRV_E_INVAL, NULL, 0,
+                               "no driver library given");
+    if (ctx->n_drivers >= REG_CAPACITY)
+        return vmdrv_error_set(ctx, VMDRV_E_INVAL, NULL, 0,
+                               "cannot load driver library '%s': at most %d "
+                               "driver libraries can be loaded",
+                               path, REG_MAX_PLUGINS);
+    char why[512];
+    void *h = vmdrv__dl_open(path, why, sizeof why);
     if (!h)
         return vmdrv_error_set(ctx, VMDRV_E_NOTFOUND, NULL, 0,
                                "cannot load driver library '%s': %s", path,
-                               dlerror());
+                               why);
     vmdrv_driver_entry_fn entry;
     /* ISO C forbids converting void* to a function pointer; POSIX allows
      * it, and memcpy says so without a warning */
-    void *sym = dlsym(h, VMDRV_DRIVER_ENTRY_SYMBOL);
+    void *sym = vmdrv__dl_sym(h, VMDRV_DRIVER_ENTRY_SYMBOL);
     if (!sym) {
-        dlclose(h);
+        vmdrv__dl_close(h);
         return vmdrv_error_set(ctx, VMDRV_E_NOTFOUND, NULL, 0,
                                "driver library '%s' has no entry point '%s'",
                                path, VMDRV_DRIVER_ENTRY_SYMBOL);
@@ -180,6 +208,13 @@ int vmdrv_driver_load(vmdrv_ctx *ctx, const char *path)
         rc = vmdrv_error_set(ctx, VMDRV_E_INVAL, NULL, 0,
                              "driver library '%s' has a table without a name",
                              path);
+    } else if (!driver_name_valid(t->name)) {
+        rc = vmdrv_error_set(ctx, VMDRV_E_INVAL, NULL, 0,
+                             "driver library '%s' names its driver '%s', "
+                             "which is not a valid driver name (lower-case "
+                             "letters, digits and hyphens, starting with a "
+                             "letter)",
+                             path, t->name);
     } else if (vmdrv__registry_find(ctx, t->name)) {
         rc = vmdrv_error_set(ctx, VMDRV_E_EXISTS, NULL, 0,
                              "driver library '%s' names its driver '%s', "
@@ -187,7 +222,7 @@ int vmdrv_driver_load(vmdrv_ctx *ctx, const char *path)
                              path, t->name);
     }
     if (rc) {
-        dlclose(h);
+        vmdrv__dl_close(h);
         return rc;
     }
     reg_entry *e = add_entry(ctx);

@@ -1,5 +1,6 @@
 /*
- * vu_fs.c: file-system helpers (see vu_fs.h). POSIX implementation.
+ * vu_fs.c: file-system helpers (see vu_fs.h). Portable: what differs
+ * between POSIX and Windows is behind sdk/src/platform/platform.h.
  */
 #define _GNU_SOURCE
 #include "vu_fs.h"
@@ -11,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "platform/platform.h"
 #include "vu_str.h"
 
 static vu_fault_fn write_fault;
@@ -32,13 +33,16 @@ static int fault(const char *step, const char *path)
 
 int vu_mkdir_p(const char *path)
 {
+    if (!*path)
+        return -ENOENT; /* as mkdir("") answers */
     char *p = vu_strdup(path);
     int rc = 0;
-    for (char *s = p + 1; ; s++) {
-        if (*s == '/' || *s == '\0') {
+    size_t root = vmdrv__path_root_len(p);
+    for (char *s = p + (root ? root : 1); ; s++) {
+        if (vmdrv__path_is_sep(*s) || *s == '\0') {
             char c = *s;
             *s = '\0';
-            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            if (vmdrv__fs_mkdir(p) != 0 && errno != EEXIST) {
                 rc = -errno;
                 break;
             }
@@ -55,13 +59,13 @@ int vu_mkdir_p(const char *path)
 
 int vu_rm_rf(const char *path)
 {
-    struct stat st;
     if (!path || !*path || strcmp(path, "/") == 0)
         return -EINVAL;
-    if (lstat(path, &st) != 0)
+    int is_dir = vmdrv__fs_lstat_dir(path);
+    if (is_dir < 0)
         return errno == ENOENT ? 0 : -errno;
-    if (!S_ISDIR(st.st_mode))
-        return unlink(path) == 0 ? 0 : -errno;
+    if (!is_dir)
+        return vmdrv__fs_remove(path) == 0 ? 0 : -errno;
     int rc = 0;
     DIR *d = opendir(path);
     if (!d)
@@ -84,8 +88,7 @@ int vu_rm_rf(const char *path)
 
 int vu_path_exists(const char *path)
 {
-    struct stat st;
-    return lstat(path, &st) == 0;
+    return vmdrv__fs_lstat_dir(path) >= 0;
 }
 
 int vu_is_dir(const char *path)
@@ -101,12 +104,14 @@ char *vu_path_join(const char *a, const char *b)
         la--;
     while (*b == '/')
         b++;
-    return vu_asprintf("%.*s/%s", (int)la, a, b);
+    /* "/" + "x" is "/x", not "//x" */
+    return vu_asprintf("%.*s%s%s", (int)la, a,
+                       la && a[la - 1] == '/' ? "" : "/", b);
 }
 
 char *vu_path_abs(const char *path)
 {
-    if (path[0] == '/')
+    if (vmdrv__path_is_abs(path))
         return vu_strdup(path);
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
@@ -149,12 +154,7 @@ static int fsync_dir_of(const char *path)
         *slash = '\0';
     else
         strcpy(dir, ".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    int rc = 0;
-    if (fd < 0 || fsync(fd) != 0)
-        rc = -errno;
-    if (fd >= 0)
-        close(fd);
+    int rc = vmdrv__fs_sync_dir(dir) == 0 ? 0 : -errno;
     free(dir);
     return rc;
 }
@@ -168,7 +168,7 @@ int vu_write_atomic(const char *path, const void *data, size_t len)
         rc = -EIO;
         goto cleanup;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | VMDRV__O_PRIVATE, 0644);
     if (fd < 0) {
         rc = -errno;
         goto cleanup;
@@ -193,8 +193,12 @@ int vu_write_atomic(const char *path, const void *data, size_t len)
         rc = -EIO;
         goto cleanup;
     }
-    if (fault("fsync", path) || fsync(fd) != 0) {
-        rc = errno ? -errno : -EIO;
+    if (fault("fsync", path)) {
+        rc = -EIO; /* whatever errno the hook left behind */
+        goto cleanup;
+    }
+    if (vmdrv__fs_fsync(fd) != 0) {
+        rc = -errno;
         goto cleanup;
     }
     close(fd);
@@ -203,7 +207,7 @@ int vu_write_atomic(const char *path, const void *data, size_t len)
         rc = -EIO;
         goto cleanup;
     }
-    if (rename(tmp, path) != 0) {
+    if (vmdrv__fs_rename_replace(tmp, path) != 0) {
         rc = -errno;
         goto cleanup;
     }
@@ -228,10 +232,10 @@ cleanup:
 
 int vu_copy_file(const char *src, const char *dst)
 {
-    int in = open(src, O_RDONLY | O_CLOEXEC);
+    int in = open(src, O_RDONLY | VMDRV__O_PRIVATE);
     if (in < 0)
         return -errno;
-    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | VMDRV__O_PRIVATE, 0644);
     if (out < 0) {
         int e = -errno;
         close(in);
@@ -254,7 +258,7 @@ int vu_copy_file(const char *src, const char *dst)
     }
     if (n < 0)
         rc = -errno;
-    if (!rc && fsync(out) != 0)
+    if (!rc && vmdrv__fs_fsync(out) != 0)
         rc = -errno;
 done:
     close(in);
@@ -266,19 +270,22 @@ int vu_lock_acquire(vu_lock *lock, const char *path, int timeout_ms)
 {
     lock->fd = -1;
     lock->handle = NULL;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | VMDRV__O_PRIVATE, 0644);
     if (fd < 0)
         return -errno;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        if (flock(fd, timeout_ms < 0 ? LOCK_EX : LOCK_EX | LOCK_NB) == 0)
+        if (vmdrv__fs_lock(fd, timeout_ms < 0) == 0)
             break;
         if (errno != EWOULDBLOCK && errno != EINTR) {
             int e = -errno;
             close(fd);
             return e;
         }
+        /* waiting for ever: a signal only interrupts the wait */
+        if (timeout_ms < 0)
+            continue;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         long elapsed = (now.tv_sec - start.tv_sec) * 1000 +
@@ -297,7 +304,7 @@ int vu_lock_acquire(vu_lock *lock, const char *path, int timeout_ms)
 void vu_lock_release(vu_lock *lock)
 {
     if (lock->fd >= 0) {
-        flock(lock->fd, LOCK_UN);
+        vmdrv__fs_unlock(lock->fd);
         close(lock->fd);
     }
     lock->fd = -1;

@@ -14,8 +14,11 @@ json_t *vu_json_load_file(const char *path, char *err, size_t size)
 {
     json_error_t je;
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
+    /* jansson has no position for a file it could not open or read */
+    if (!j && je.line > 0)
         snprintf(err, size, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    else if (!j)
+        snprintf(err, size, "%s: %s", path, je.text);
     return j;
 }
 

@@ -23,6 +23,11 @@ vu_regex *vu_regex_new(const char *pattern, int opts, char *err, size_t size)
         o |= PCRE2_MULTILINE;
     if (opts & VU_RE_DOTALL)
         o |= PCRE2_DOTALL;
+#ifdef PCRE2_MATCH_INVALID_UTF
+    /* tool output is not always valid UTF-8 (a legacy code page, a stray
+     * byte); match around bad bytes instead of failing the whole match */
+    o |= PCRE2_MATCH_INVALID_UTF;
+#endif
     int code;
     PCRE2_SIZE off;
     pcre2_code *c = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,

@@ -9,7 +9,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+/* MinGW's "printf" archetype is msvcrt's (no %zu); vmdrv builds with
+ * MinGW's C99 printf (see VMDRV_PRINTF_FORMAT in vmdrv/export.h) */
+#define VU_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#elif defined(__GNUC__)
 #define VU_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define VU_PRINTF(a, b)

@@ -347,8 +347,8 @@ int vu_yget_str(vu_strv *errs, const vu_ydoc *doc, const vu_ynode *n,
                 const char **out)
 {
     if (!n || n->kind != VU_Y_SCALAR)
-        return vu_yerr(errs, doc, n, "expected a string, found a %s",
-                       n ? vu_ykind_name(n->kind) : "nothing");
+        return vu_yerr(errs, doc, n, "expected a string, found %s%s",
+                       n ? "a " : "", n ? vu_ykind_name(n->kind) : "nothing");
     *out = n->scalar;
     return 0;
 }

@@ -16,4 +16,13 @@
 #define VMDRV_EXTERN __attribute__((visibility("default")))
 #endif
 
+/* The archetype for printf-style format checks. MinGW's "printf" means
+ * msvcrt's, which lacks %zu and %lld; libvmdrv is built as C11, which
+ * selects MinGW's own C99 printf, so its functions are checked as such. */
+#if defined(__MINGW32__)
+#define VMDRV_PRINTF_FORMAT gnu_printf
+#else
+#define VMDRV_PRINTF_FORMAT printf
+#endif
+
 #endif

@@ -51,7 +51,7 @@ typedef struct vmdrv_info {
 VMDRV_EXTERN void vmdrv_info_add(vmdrv_info *info, const char *key,
                                  const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(VMDRV_PRINTF_FORMAT, 3, 4)))
 #endif
     ;
 /* The value of a detail, or NULL. */

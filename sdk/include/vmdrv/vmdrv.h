@@ -65,6 +65,9 @@ VMDRV_EXTERN int vmdrv_host_load_profile(vmdrv_ctx *ctx, const char *path,
  */
 VMDRV_EXTERN const vmdrv_host *vmdrv_ctx_host(vmdrv_ctx *ctx);
 VMDRV_EXTERN int vmdrv_ctx_use_profile(vmdrv_ctx *ctx, const char *path);
+/* Use a descriptor already probed or loaded (copied), instead of probing
+ * again: the conformance runner hands each case its target's host. */
+VMDRV_EXTERN void vmdrv_ctx_set_host(vmdrv_ctx *ctx, const vmdrv_host *host);
 
 /* ---- drivers -------------------------------------------------------- */
 

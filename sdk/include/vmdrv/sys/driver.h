@@ -124,7 +124,7 @@ VMDRV_EXTERN const char *vmdrv_conn_option(vmdrv_conn *conn, const char *key);
 VMDRV_EXTERN int vmdrv_conn_error(vmdrv_conn *conn, int code, long native,
                                   const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
+    __attribute__((format(VMDRV_PRINTF_FORMAT, 4, 5)))
 #endif
     ;
 /* The dispatcher's own "unsupported" answer; returns VMDRV_E_NOTSUP. */
@@ -134,7 +134,7 @@ VMDRV_EXTERN int vmdrv_conn_notsup(vmdrv_conn *conn, vmdrv_cap cap);
 VMDRV_EXTERN int vmdrv_error_set(vmdrv_ctx *ctx, int code, const char *origin,
                                  long native, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
+    __attribute__((format(VMDRV_PRINTF_FORMAT, 5, 6)))
 #endif
     ;
 VMDRV_EXTERN int vmdrv_error_setv(vmdrv_ctx *ctx, int code, const char *origin,
@@ -144,7 +144,7 @@ VMDRV_EXTERN int vmdrv_error_setv(vmdrv_ctx *ctx, int code, const char *origin,
 VMDRV_EXTERN void vmdrv_log(vmdrv_ctx *ctx, const char *origin,
                             const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(VMDRV_PRINTF_FORMAT, 3, 4)))
 #endif
     ;
 

@@ -107,6 +107,8 @@ static void probe_kvm(vmdrv_host *h)
 }
 #endif
 
+/* host_macos.c probes Apple systems */
+#if !defined(__APPLE__)
 int vmdrv__host_probe_platform(vmdrv_ctx *ctx, vmdrv_host *h)
 {
     struct utsname u;
@@ -128,3 +130,4 @@ int vmdrv__host_probe_platform(vmdrv_ctx *ctx, vmdrv_host *h)
     }
     return 0;
 }
+#endif

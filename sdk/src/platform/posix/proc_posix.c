@@ -1,11 +1,13 @@
 /*
- * proc_posix.c: the real process runner on POSIX systems: fork + execvp,
+ * proc_posix.c: the real process runner on POSIX systems: fork + execve,
  * pipes for stdin/stdout/stderr drained with poll(), a timeout that kills
- * the whole process group, and the tool-path resolution.
+ * the whole process group, detached daemons, and the PATH search. The platform-independent
+ * part (logging, a profile's environment, tool paths) is sdk/src/proc.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +28,6 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-void vmdrv_proc_result_clear(vmdrv_proc_result *r)
-{
-    free(r->out);
-    free(r->err);
-    memset(r, 0, sizeof *r);
-}
-
 static void result_init(vmdrv_proc_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -40,7 +35,18 @@ static void result_init(vmdrv_proc_result *r)
     r->err = vu_strdup("");
 }
 
-/* Build the child's environment: ours plus spec->env (which wins). */
+/*
+ * Build the child's environment: ours plus spec->env. An extra entry
+ * replaces ours of the same name, and a later extra entry replaces an
+ * earlier one (a caller's value wins over a host profile's, which
+ * vmdrv_proc_run() puts first).
+ */
+static int same_key(const char *a, const char *b)
+{
+    size_t klen = strcspn(a, "=");
+    return strncmp(a, b, klen) == 0 && b[klen] == '=';
+}
+
 static char **child_env(const char *const *extra)
 {
     size_t n = 0, m = 0;
@@ -51,17 +57,19 @@ static char **child_env(const char *const *extra)
     char **env = vu_calloc(n + m + 1, sizeof(char *));
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t klen = strcspn(environ[i], "=");
         int overridden = 0;
-        for (size_t j = 0; j < m; j++)
-            if (strncmp(extra[j], environ[i], klen) == 0 &&
-                extra[j][klen] == '=')
-                overridden = 1;
+        for (size_t j = 0; j < m && !overridden; j++)
+            overridden = same_key(environ[i], extra[j]);
         if (!overridden)
             env[k++] = environ[i];
     }
-    for (size_t j = 0; j < m; j++)
-        env[k++] = (char *)extra[j];
+    for (size_t j = 0; j < m; j++) {
+        int later = 0;
+        for (size_t l = j + 1; l < m && !later; l++)
+            later = same_key(extra[j], extra[l]);
+        if (!later)
+            env[k++] = (char *)extra[j];
+    }
     return env;
 }
 
@@ -90,15 +98,173 @@ static int find_in_path(const char *prog, char *buf, size_t size)
     return -1;
 }
 
+/* Why the child could not run the program, sent up the status pipe. */
+typedef struct child_fail {
+    int step; /* STEP_CWD or STEP_EXEC */
+    int err;  /* errno */
+} child_fail;
+
+enum { STEP_CWD = 1, STEP_EXEC = 2 };
+
+/* A pipe neither end of which leaks into other programs (the child's
+ * own copies are made by dup2, which clears the flag). */
+static int make_pipe(int p[2])
+{
+    if (pipe(p) != 0)
+        return -1;
+    fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static void child_failed(int status_fd, int step)
+{
+    child_fail f = {step, errno};
+    (void)!write(status_fd, &f, sizeof f);
+    _exit(127);
+}
+
+/* The child side: never returns. */
+static void child_run(const vmdrv_proc_spec *spec, const char *prog,
+                      char **env, const int in[2], const int out[2],
+                      const int err[2], int status_fd, int pid_fd,
+                      const sigset_t *caller_mask)
+{
+    /* own process group, so a timeout kills what the program starts too */
+    setpgid(0, 0);
+    /* the program gets the caller's signal mask and a default SIGPIPE,
+     * not what the runner set up for itself */
+    signal(SIGPIPE, SIG_DFL);
+    pthread_sigmask(SIG_SETMASK, caller_mask, NULL);
+    if (spec->detach) {
+        /* a daemon must not keep our pipes open, nor be our child */
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        if (devnull > 2)
+            close(devnull);
+        pid_t daemon = fork();
+        if (daemon != 0) {
+            long p = (long)daemon;
+            (void)!write(pid_fd, &p, sizeof p);
+            _exit(daemon < 0 ? 126 : 0);
+        }
+        setsid();
+    } else {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+    }
+    if (spec->cwd && chdir(spec->cwd) != 0)
+        child_failed(status_fd, STEP_CWD);
+    execve(prog, (char *const *)spec->argv, env);
+    child_failed(status_fd, STEP_EXEC);
+}
+
+static void kill_group(pid_t pid)
+{
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+}
+
+/*
+ * Wait for pid to end. With a deadline, kill its process group when the
+ * deadline passes (the program may have closed its output long before)
+ * and say so in *timed_out.
+ */
+static void wait_child(pid_t pid, long deadline, int *status, int *timed_out)
+{
+    for (;;) {
+        pid_t w = waitpid(pid, status, deadline ? WNOHANG : 0);
+        if (w == pid || (w < 0 && errno != EINTR))
+            return;
+        if (w == 0) {
+            if (now_ms() >= deadline) {
+                kill_group(pid);
+                *timed_out = 1;
+                deadline = 0;
+                continue;
+            }
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* Move stdout/stderr into ob/eb and feed stdin until the program closes
+ * its output or the deadline passes. */
+static void pump(const vmdrv_proc_spec *spec, pid_t pid, int *in_fd,
+                 int *out_fd, int *err_fd, vu_buf *ob, vu_buf *eb,
+                 long deadline, int *timed_out)
+{
+    size_t in_off = 0;
+    if (*in_fd >= 0)
+        fcntl(*in_fd, F_SETFL, O_NONBLOCK);
+    /* stdin is fed until the end even after the output closed: a program
+     * may close its output and go on reading */
+    while (*out_fd >= 0 || *err_fd >= 0 || *in_fd >= 0) {
+        struct pollfd fds[3];
+        fds[0] = (struct pollfd){.fd = *out_fd, .events = POLLIN};
+        fds[1] = (struct pollfd){.fd = *err_fd, .events = POLLIN};
+        fds[2] = (struct pollfd){.fd = *in_fd, .events = POLLOUT};
+        int wait = -1;
+        if (deadline) {
+            wait = (int)(deadline - now_ms());
+            if (wait <= 0) {
+                kill_group(pid);
+                *timed_out = 1;
+                return;
+            }
+        }
+        int n = poll(fds, 3, wait);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return;
+        for (int i = 0; i < 2; i++) {
+            int *fd = i == 0 ? out_fd : err_fd;
+            if (*fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char chunk[65536];
+            ssize_t got = read(*fd, chunk, sizeof chunk);
+            if (got > 0)
+                vu_buf_add(i == 0 ? ob : eb, chunk, (size_t)got);
+            else if (got == 0 || (errno != EINTR && errno != EAGAIN))
+                close_fd(fd);
+        }
+        if (*in_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = write(*in_fd, spec->stdin_data + in_off,
+                              spec->stdin_len - in_off);
+            if (w > 0)
+                in_off += (size_t)w;
+            /* EPIPE: the program will not read the rest */
+            if (w < 0 && errno != EAGAIN && errno != EINTR)
+                in_off = spec->stdin_len;
+            if (in_off >= spec->stdin_len)
+                close_fd(in_fd);
+        }
+    }
+}
+
 int vmdrv_proc_run_real(void *userdata, const vmdrv_proc_spec *spec,
                         vmdrv_proc_result *r)
 {
     vmdrv_ctx *ctx = userdata;
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
-    int exec_err[2] = {-1, -1};
-    int rc = 0;
+    int st[2] = {-1, -1}, pidp[2] = {-1, -1};
+    int rc = 0, masked = 0, pipe_was_pending = 0;
     char prog[1024];
     char **env = NULL;
+    vu_buf ob = VU_BUF_INIT, eb = VU_BUF_INIT;
+    sigset_t pipe_set, caller_mask, pending;
 
     result_init(r);
     if (!spec->argv || !spec->argv[0])
@@ -107,14 +273,24 @@ int vmdrv_proc_run_real(void *userdata, const vmdrv_proc_spec *spec,
     if (find_in_path(spec->argv[0], prog, sizeof prog) != 0)
         return vmdrv_error_set(ctx, VMDRV_E_NOTFOUND, spec->argv[0], ENOENT,
                                "cannot run '%s': not found", spec->argv[0]);
-    if (pipe(in) || pipe(out) || pipe(err) || pipe(exec_err)) {
+    if (make_pipe(in) || make_pipe(out) || make_pipe(err) || make_pipe(st) ||
+        make_pipe(pidp)) {
         rc = vmdrv_error_set(ctx, VMDRV_E_IO, NULL, errno,
                              "cannot create pipes to run '%s': %s",
                              spec->argv[0], strerror(errno));
         goto cleanup;
     }
-    fcntl(exec_err[1], F_SETFD, FD_CLOEXEC);
     env = child_env(spec->env);
+    /* a program that exits without reading all its stdin makes our write
+     * fail with EPIPE; the SIGPIPE that comes with it must not kill the
+     * caller, so it is blocked here and swallowed below */
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &caller_mask);
+    masked = 1;
+    sigpending(&pending);
+    pipe_was_pending = sigismember(&pending, SIGPIPE);
+
     pid_t pid = fork();
     if (pid < 0) {
         rc = vmdrv_error_set(ctx, VMDRV_E_IO, NULL, errno,
@@ -122,115 +298,56 @@ int vmdrv_proc_run_real(void *userdata, const vmdrv_proc_spec *spec,
                              strerror(errno));
         goto cleanup;
     }
-    if (pid == 0) {
-        /* child: own process group, so a timeout kills its children too */
-        setpgid(0, 0);
-        if (spec->detach) {
-            /* a detached program must not keep our pipes open */
-            int devnull = open("/dev/null", O_RDWR);
-            dup2(devnull, 0);
-            dup2(devnull, 1);
-            dup2(devnull, 2);
-            if (fork() != 0)
-                _exit(0);
-            setsid();
-        } else {
-            dup2(in[0], 0);
-            dup2(out[1], 1);
-            dup2(err[1], 2);
-        }
-        close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-        close(err[0]); close(err[1]); close(exec_err[0]);
-        if (spec->cwd && chdir(spec->cwd) != 0) {
-            int e = errno;
-            (void)!write(exec_err[1], &e, sizeof e);
-            _exit(127);
-        }
-        execve(prog, (char *const *)spec->argv, env);
-        int e = errno;
-        (void)!write(exec_err[1], &e, sizeof e);
-        _exit(127);
-    }
+    if (pid == 0)
+        child_run(spec, prog, env, in, out, err, st[1], pidp[1],
+                  &caller_mask);
+    /* as in the child: no moment where a timeout's kill misses the group */
+    setpgid(pid, pid);
     r->pid = pid;
-    close(in[0]); in[0] = -1;
-    close(out[1]); out[1] = -1;
-    close(err[1]); err[1] = -1;
-    close(exec_err[1]); exec_err[1] = -1;
+    close_fd(&in[0]);
+    close_fd(&out[1]);
+    close_fd(&err[1]);
+    close_fd(&st[1]);
+    close_fd(&pidp[1]);
+    if (!spec->stdin_data || spec->detach)
+        close_fd(&in[1]);
+    if (spec->detach) {
+        close_fd(&out[0]);
+        close_fd(&err[0]);
+    }
 
-    vu_buf ob = VU_BUF_INIT, eb = VU_BUF_INIT;
-    size_t in_off = 0;
-    if (!spec->stdin_data || spec->detach) {
-        close(in[1]);
-        in[1] = -1;
-    } else {
-        fcntl(in[1], F_SETFL, O_NONBLOCK);
-    }
     long deadline = spec->timeout_ms > 0 ? now_ms() + spec->timeout_ms : 0;
-    int open_fds = 2;
-    while (open_fds > 0 || in[1] >= 0) {
-        struct pollfd fds[3];
-        int nf = 0;
-        fds[nf++] = (struct pollfd){.fd = out[0], .events = POLLIN};
-        fds[nf++] = (struct pollfd){.fd = err[0], .events = POLLIN};
-        if (in[1] >= 0)
-            fds[nf++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
-        int wait = -1;
-        if (deadline) {
-            wait = (int)(deadline - now_ms());
-            if (wait <= 0) {
-                kill(-pid, SIGKILL);
-                kill(pid, SIGKILL);
-                r->timed_out = 1;
-                break;
-            }
-        }
-        int n = poll(fds, (nfds_t)nf, wait);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            char chunk[8192];
-            ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
-            if (got > 0) {
-                vu_buf_add(i == 0 ? &ob : &eb, chunk, (size_t)got);
-            } else if (got == 0 || errno != EINTR) {
-                close(fds[i].fd);
-                if (i == 0)
-                    out[0] = -1;
-                else
-                    err[0] = -1;
-                open_fds--;
-            }
-        }
-        if (nf == 3 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-            ssize_t w = write(in[1], spec->stdin_data + in_off,
-                              spec->stdin_len - in_off);
-            if (w > 0)
-                in_off += (size_t)w;
-            if (w < 0 && errno != EAGAIN && errno != EINTR)
-                in_off = spec->stdin_len;
-            if (in_off >= spec->stdin_len) {
-                close(in[1]);
-                in[1] = -1;
-            }
-        }
-        /* poll() on a closed fd reports nothing: keep the loop honest */
-        if (out[0] < 0 && err[0] < 0)
-            open_fds = 0;
-    }
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    int e = 0;
-    if (read(exec_err[0], &e, sizeof e) == (ssize_t)sizeof e) {
-        vu_buf_clear(&ob);
-        vu_buf_clear(&eb);
-        rc = vmdrv_error_set(ctx, VMDRV_E_NOTFOUND, spec->argv[0], e,
-                             "cannot run '%s': %s", spec->argv[0],
-                             strerror(e));
+    pump(spec, pid, &in[1], &out[0], &err[0], &ob, &eb, deadline,
+         &r->timed_out);
+    wait_child(pid, r->timed_out ? 0 : deadline, &status, &r->timed_out);
+
+    child_fail fail;
+    if (read(st[0], &fail, sizeof fail) == (ssize_t)sizeof fail) {
+        if (fail.step == STEP_CWD)
+            rc = vmdrv_error_set(ctx, VMDRV_E_NOTFOUND, spec->argv[0],
+                                 fail.err, "cannot run '%s' in '%s': %s",
+                                 spec->argv[0], spec->cwd,
+                                 strerror(fail.err));
+        else
+            rc = vmdrv_error_set(ctx, VMDRV_E_NOTFOUND, spec->argv[0],
+                                 fail.err, "cannot run '%s': %s",
+                                 spec->argv[0], strerror(fail.err));
+        r->timed_out = 0;
+        goto cleanup;
+    }
+    if (spec->detach) {
+        /* what the caller needs is the daemon's pid, not the short-lived
+         * child's that started it */
+        long daemon = -1;
+        if (read(pidp[0], &daemon, sizeof daemon) != (ssize_t)sizeof daemon ||
+            daemon <= 0) {
+            rc = vmdrv_error_set(ctx, VMDRV_E_IO, NULL, 0,
+                                 "cannot fork to run '%s' detached",
+                                 spec->argv[0]);
+            goto cleanup;
+        }
+        r->pid = daemon;
         goto cleanup;
     }
     free(r->out);
@@ -247,110 +364,27 @@ int vmdrv_proc_run_real(void *userdata, const vmdrv_proc_spec *spec,
             r->signal = WTERMSIG(status);
         }
     }
+
 cleanup:
+    if (masked) {
+        sigpending(&pending);
+        if (!pipe_was_pending && sigismember(&pending, SIGPIPE)) {
+            int sig;
+            sigwait(&pipe_set, &sig); /* pending: returns at once */
+        }
+        pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
+    }
+    vu_buf_clear(&ob);
+    vu_buf_clear(&eb);
     for (int i = 0; i < 2; i++) {
-        if (in[i] >= 0) close(in[i]);
-        if (out[i] >= 0) close(out[i]);
-        if (err[i] >= 0) close(err[i]);
-        if (exec_err[i] >= 0) close(exec_err[i]);
+        close_fd(&in[i]);
+        close_fd(&out[i]);
+        close_fd(&err[i]);
+        close_fd(&st[i]);
+        close_fd(&pidp[i]);
     }
     free(env);
     return rc;
-}
-
-int vmdrv_proc_run(vmdrv_ctx *ctx, const vmdrv_proc_spec *spec,
-                   vmdrv_proc_result *result)
-{
-    memset(result, 0, sizeof *result);
-    if (ctx->verbose || ctx->log) {
-        vu_buf line = VU_BUF_INIT;
-        for (size_t i = 0; spec->argv && spec->argv[i]; i++)
-            vu_buf_printf(&line, "%s'%s'", i ? " " : "", spec->argv[i]);
-        vmdrv_log(ctx, "run", "%s", vu_buf_str(&line));
-        vu_buf_clear(&line);
-    }
-    /* a simulated host's profile gives its simulators an environment */
-    const vmdrv_host *host = ctx->host_ready ? &ctx->host : NULL;
-    vmdrv_proc_spec with_env = *spec;
-    const char *envv[64];
-    vu_strv expanded = VU_STRV_INIT;
-    if (host && host->n_env) {
-        size_t n = 0;
-        for (int i = 0; i < host->n_env; i++) {
-            /* "${data_dir}" lets a profile keep simulator state with the
-             * context's data, so separate data dirs never share a VM */
-            const char *v = host->env[i];
-            const char *at = strstr(v, "${data_dir}");
-            if (at)
-                vu_strv_addf(&expanded, "%.*s%s%s", (int)(at - v), v,
-                             ctx->data_dir, at + strlen("${data_dir}"));
-            else
-                vu_strv_add(&expanded, v);
-        }
-        for (size_t i = 0; i < expanded.n; i++)
-            envv[n++] = expanded.v[i];
-        for (size_t i = 0; spec->env && spec->env[i] && n < 63; i++)
-            envv[n++] = spec->env[i];
-        envv[n] = NULL;
-        with_env.env = envv;
-    }
-    unsigned long gen = ctx->err_gen;
-    int rc = ctx->runner(ctx->runner == vmdrv_proc_run_real ? ctx
-                                                            : ctx->runner_data,
-                         &with_env, result);
-    if (rc < 0 && ctx->err_gen == gen)
-        vmdrv_error_set(ctx, rc, spec->argv ? spec->argv[0] : NULL, 0,
-                        "cannot run '%s'",
-                        spec->argv && spec->argv[0] ? spec->argv[0] : "?");
-    vu_strv_clear(&expanded);
-    if (!result->out)
-        result->out = vu_strdup("");
-    if (!result->err)
-        result->err = vu_strdup("");
-    if (rc == 0 && (ctx->verbose || ctx->log))
-        vmdrv_log(ctx, "run", "-> %s %d%s (%zu bytes out, %zu bytes err)",
-                  result->exited ? "exit" : "signal",
-                  result->exited ? result->status : result->signal,
-                  result->timed_out ? " timed out" : "", result->out_len,
-                  result->err_len);
-    return rc;
-}
-
-void vmdrv_ctx_set_runner(vmdrv_ctx *ctx, vmdrv_runner_fn fn, void *userdata)
-{
-    ctx->runner = fn ? fn : vmdrv_proc_run_real;
-    ctx->runner_data = fn ? userdata : NULL;
-}
-
-const char *vmdrv_tool_path(vmdrv_ctx *ctx, vmdrv_tool tool)
-{
-    if ((unsigned)tool >= VMDRV_TOOL__COUNT) {
-        vmdrv_error_set(ctx, VMDRV_E_INVAL, NULL, 0, "unknown tool %d",
-                        (int)tool);
-        return NULL;
-    }
-    const char *env = getenv(vmdrv_tool_env(tool));
-    char buf[1024];
-    const char *found = NULL;
-    if (env && *env) {
-        found = env;
-    } else {
-        const vmdrv_host *h = vmdrv_ctx_host(ctx);
-        if (h->tools[tool].found)
-            found = h->tools[tool].path;
-        else if (!h->simulated &&
-                 find_in_path(vmdrv_tool_program(tool), buf, sizeof buf) == 0)
-            found = buf;
-    }
-    if (!found) {
-        vmdrv_error_set(ctx, VMDRV_E_NOTFOUND, vmdrv_tool_program(tool), 0,
-                        "'%s' not found (set %s to its path)",
-                        vmdrv_tool_program(tool), vmdrv_tool_env(tool));
-        return NULL;
-    }
-    free(ctx->tool_paths[tool]);
-    ctx->tool_paths[tool] = vu_strdup(found);
-    return ctx->tool_paths[tool];
 }
 
 int vmdrv__find_program(const char *prog, char *buf, size_t size)
