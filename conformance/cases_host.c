@@ -177,6 +177,11 @@ vc_obs vc_case_defaults_retired_refused(vc_t *t)
         char canon[64];
         const char *key = ret[i].driver->key;
         const char *version = NULL;
+        /* retired on this platform, but maybe never on this arch or
+         * edition (Hyperkit never ran on Apple Silicon) */
+        if (vc_matrix_driver_status(vc_matrix_of(t), h.at, &h.target, key,
+                                    NULL) != VC_DRIVER_RETIRED)
+            continue;
         int rc = vmdrv_local_driver_check(h.mgr, key, canon, sizeof canon);
         const char *msg = vmdrv_last_error(vc_ctx(t))->message;
         if (rc != VMDRV_E_RETIRED)
