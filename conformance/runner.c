@@ -271,6 +271,19 @@ static void plan_target(const vc_run_opts *o, plan *p, vc_host_target *tg,
                      vc_expect_name(c->base), tg->name);
         } else if (!def) {
             j->skip_reason = "no-implementation";
+        } else if (c->missing) {
+            /* the harness needs a capability the matrix denies here */
+            vu_buf caps = VU_BUF_INIT;
+            for (int k = 0; k < VMDRV_CAP__COUNT; k++)
+                if (c->missing & VMDRV_CAP_BIT(k))
+                    vu_buf_printf(&caps, "%s%s", caps.len ? ", " : "",
+                                  vmdrv_cap_key((vmdrv_cap)k));
+            j->skip_reason = "needs-capability";
+            snprintf(j->skip_detail, sizeof j->skip_detail,
+                     "the case needs %s, which the matrix does not give %s "
+                     "on %s",
+                     vu_buf_str(&caps), driver, tg->name);
+            vu_buf_clear(&caps);
         }
     }
 }

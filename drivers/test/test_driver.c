@@ -16,8 +16,8 @@
  *
  * Fault injection (option "faults" or env VMDRV_TEST_FAULTS), a comma
  * list of:
- *   fail:OP[:N]     OP fails with VMDRV_E_TOOL N times (default 1) per
- *                   connection
+ *   fail:OP[:N]     OP fails with VMDRV_E_TOOL N times (default 1) in
+ *                   this scope, counted across processes
  *   hang:OP         OP never returns
  *   crash:OP        OP aborts the process
  *   noop:OP         OP reports success and does nothing
@@ -52,7 +52,7 @@
 typedef struct fault {
     char kind[16];
     char what[48];
-    int remaining; /* fail: how many more failures */
+    int remaining; /* fail: how many failures to inject in all */
 } fault;
 
 typedef struct test_priv {
@@ -184,6 +184,47 @@ static int cap_fault(test_priv *p, const char *kind, vmdrv_cap cap)
 }
 
 /*
+ * Should this call of a "fail:OP:N" fault fail? The count of failures
+ * already injected lives in the scope folder, so it holds across the
+ * processes that open the scope (the harness retries a case in a new
+ * process, and must then see the op work: that is a flaky driver).
+ */
+static int consume_failure(vmdrv_conn *conn, fault *f)
+{
+    test_priv *p = vmdrv_conn_data(conn);
+    char *path = vu_path_join(vmdrv_conn_dir(conn), "testhv-faults.json");
+    char *lock_path = vu_path_join(vmdrv_conn_dir(conn), "testhv-faults.lock");
+    char key[80], err[256];
+    vu_lock lock;
+    int fail = 0;
+    (void)p;
+    snprintf(key, sizeof key, "fail:%s", f->what);
+    if (vu_lock_acquire(&lock, lock_path, 30000) != 0) {
+        /* no shared count: fall back to this connection's own */
+        fail = f->remaining-- > 0;
+        goto done;
+    }
+    json_t *used = vu_path_exists(path) ? vu_json_load_file(path, err, sizeof err)
+                                        : NULL;
+    if (!json_is_object(used)) {
+        json_decref(used);
+        used = json_object();
+    }
+    json_int_t n = json_integer_value(json_object_get(used, key));
+    if (n < f->remaining) {
+        fail = 1;
+        json_object_set_new(used, key, json_integer(n + 1));
+        vu_json_write_atomic(path, used);
+    }
+    json_decref(used);
+    vu_lock_release(&lock);
+done:
+    free(path);
+    free(lock_path);
+    return fail;
+}
+
+/*
  * Run the op-level faults for op. Returns 1 when the op must report
  * success without acting (noop), a negative status when it must fail,
  * 0 to go on.
@@ -197,11 +238,9 @@ static int op_faults(vmdrv_conn *conn, const char *op)
     if (find_fault(p, "hang", op))
         for (;;)
             sleep(60); /* not pause(): Windows has sleep() but no signals */
-    if ((f = find_fault(p, "fail", op)) && f->remaining > 0) {
-        f->remaining--;
+    if ((f = find_fault(p, "fail", op)) && consume_failure(conn, f))
         return vmdrv_conn_error(conn, VMDRV_E_TOOL, 0,
                                 "injected failure in %s", op);
-    }
     if (find_fault(p, "noop", op))
         return 1;
     return 0;

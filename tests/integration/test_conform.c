@@ -227,6 +227,33 @@ static void test_conform__no_effect_is_caught(void **state)
     free(w);
 }
 
+static void test_conform__retried_pass_is_flaky(void **state)
+{
+    (void)state;
+    run r;
+    char *w = work_dir("flaky");
+    /* the first start fails once (counted across processes), the retry
+     * in a new process passes */
+    vmdrv_conform(&r, "fail:instance_start:1", w, "--driver=test",
+                  "--host=real", "--focus=lifecycle\\.start_stop",
+                  "--retries=1", NULL);
+    if (r.status != 0)
+        fail_msg("exit %d: %s", r.status, r.err);
+    expect_cell(r.result, "lifecycle.start_stop", "flaky", NULL);
+    json_t *c = cell(r.result, "lifecycle.start_stop");
+    assert_int_equal(json_integer_value(json_object_get(c, "attempts")), 2);
+    run_clear(&r);
+    /* without retries the same fault is a failure */
+    char *w2 = work_dir("flaky-noretry");
+    vmdrv_conform(&r, "fail:instance_start:1", w2, "--driver=test",
+                  "--host=real", "--focus=lifecycle\\.start_stop", NULL);
+    assert_int_equal(r.status, 1);
+    expect_cell(r.result, "lifecycle.start_stop", "fail", "call-failed");
+    run_clear(&r);
+    free(w2);
+    free(w);
+}
+
 static void test_conform__crash_is_error(void **state)
 {
     (void)state;
@@ -606,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_conform__hidden_capability_is_under_advertised),
         cmocka_unit_test(test_conform__missing_capability_is_regression),
         cmocka_unit_test(test_conform__no_effect_is_caught),
+        cmocka_unit_test(test_conform__retried_pass_is_flaky),
         cmocka_unit_test(test_conform__crash_is_error),
         cmocka_unit_test(test_conform__hang_is_timeout),
         cmocka_unit_test(test_conform__leak_is_found_and_swept),
