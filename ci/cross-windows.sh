@@ -18,9 +18,15 @@
 # 'apt-get source' and removed again), configures vmdrv with
 # cmake/toolchains/mingw-w64-x86_64.cmake, links vmdrv.exe and runs under
 # wine: 'vmdrv.exe --version', 'vmdrv.exe --host windows-home drivers',
-# and tests/cross/proc_check.exe (the Windows process runner: argument
+# tests/cross/proc_check.exe (the Windows process runner: argument
 # quoting of spaces, quotes and backslashes, stdin, environment, exit
-# codes, a timeout that kills a process tree, PATHEXT search). The cache
+# codes, a timeout that kills a process tree, PATHEXT search), and
+# 'vmdrv.exe conform --driver test' with a Z:\ work dir (each case a
+# 'vmdrv.exe __case' process in a Job object): on wine's own host (first
+# refused, as wine's registry has no EditionID; then given one, as Windows
+# Pro) and on the windows-home profile, where every cell must pass; with a case
+# that aborts (reported as crashed) and one that hangs (killed by the
+# watchdog, reported as a timeout, no case process left). The cache
 # ($VMDRV_CROSS_CACHE, default ~/.cache/vmdrv/mingw) makes later runs take
 # about a minute; vmdrv itself is built in $VMDRV_CROSS_BUILD (default
 # build-mingw/ in the source tree).
@@ -64,10 +70,8 @@ DEP_DEV_PKGS="libyaml-dev libpcre2-dev libjansson-dev libarchive-dev"
 # check once it compiles, so the list can only shrink; an entry ending in
 # '/' covers a folder still being written and is not held to that.
 # Anything else that fails to compile fails the check.
-KNOWN_UNPORTED=(
-    "conformance/runner.c|runs each case in a fork()ed child (sys/wait.h, waitpid, kill): needs a CreateProcess/Job object path, e.g. through vmdrv_proc_run"
-    "conformance/case.c|open(O_CLOEXEC) and fsync() in vc_ledger_add: use vu_fs (or O_APPEND through fopen/fflush)"
-)
+# (Empty now: the conformance runner starts cases with vmdrv_proc_spawn.)
+KNOWN_UNPORTED=()
 
 # Drivers a Windows build leaves out (drivers/<name>/CMakeLists.txt
 # refuses WIN32): QEMU is not one of Multipass's Windows drivers.
@@ -364,6 +368,41 @@ stop_wine() {
     [ -n "$server" ] && "$server" -k >/dev/null 2>&1 || true
 }
 
+# conform_check LABEL WANT-EXIT REGEX FAULTS ARGS...: one 'vmdrv.exe
+# conform ARGS' under wine, in a fresh work dir given as a Z:\ path (as a
+# Windows user would give one), with VMDRV_TEST_FAULTS=FAULTS; it must
+# exit WANT-EXIT and its output match REGEX. Counts into full_build's
+# checks and fails.
+conform_check() {
+    local label=$1 want=$2 re=$3 faults=$4
+    shift 4
+    checks=$((checks + 1))
+    local dir="$WORK/conform-$checks"
+    local zdir="Z:${dir//\//\\}"
+    log "wine: vmdrv.exe $label"
+    if [ "$have_exe" = 0 ]; then
+        log "FAIL: no vmdrv.exe to run"; fails=$((fails + 1)); return 0
+    fi
+    local rc=0 out t0=$SECONDS
+    out=$(cd "$SRC" && VMDRV_SOURCE_DIR=$SRC VMDRV_TEST_FAULTS=$faults NO_COLOR=1 \
+        timeout 900 "$WINE" "$bld/cli/vmdrv.exe" --data-dir "$zdir\\data" conform \
+        --no-progress --work-dir "$zdir\\work" "$@" </dev/null 2>&1) || rc=$?
+    out=${out//$'\r'/} # the C runtime's text mode: CRLF
+    # the summary, or (a refused run) the line that was looked for
+    if echo "$out" | grep -q '^outcome'; then
+        echo "$out" | sed -n '/^outcome/,$p' | sed 's/^/  /'
+    else
+        echo "$out" | grep -E "$re" | sed 's/^/  /' || true
+    fi
+    if [ "$rc" != "$want" ] || ! echo "$out" | grep -Eq "$re"; then
+        echo "$out" | tail -n 40 | sed 's/^/  /'
+        log "FAIL: vmdrv.exe $label: exit $rc (want $want), or no line matching '$re'"
+        fails=$((fails + 1))
+    else
+        log "ok in $((SECONDS - t0)) s"
+    fi
+}
+
 full_build() {
     apt_install gcc-mingw-w64-x86-64-win32 libz-mingw-w64-dev wine64 cmake dpkg-dev pkg-config
     local t0=$SECONDS
@@ -441,6 +480,31 @@ full_build() {
         sed 's/^/  /' "$WORK/platform_check.log"
     else
         sed 's/^/  /' "$WORK/platform_check.log"; log "FAIL: platform_check.exe"
+        fails=$((fails + 1))
+    fi
+
+    # the conformance runner: every case a vmdrv.exe process of its own.
+    # Wine's registry has no EditionID (every Windows 10 and 11 has one):
+    # conform must refuse such a host rather than mix Home's and Pro's
+    # cells; then wine's host plays Windows Pro for the run on it.
+    conform_check "conform on a host of unknown edition" 2 'host of unknown edition' "" \
+        --driver test --host real
+    local edkey='HKLM\Software\Microsoft\Windows NT\CurrentVersion'
+    "$WINE" reg add "$edkey" /v EditionID /t REG_SZ /d Professional /f \
+        </dev/null >/dev/null 2>&1 || log "warning: cannot set EditionID in wine's registry"
+    conform_check "conform --host real (EditionID Professional)" 0 \
+        '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' "" --driver test --host real
+    conform_check "conform --host windows-home" 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' "" \
+        --driver test --host windows-home
+    conform_check "conform, a case that aborts" 1 'lifecycle\.create_delete .*the case crashed' \
+        crash:instance_create --driver test --host real --focus 'lifecycle\.create_delete'
+    conform_check "conform, a case that hangs" 1 '^timeout .*lifecycle\.start_stop .*killed' \
+        hang:instance_start --driver test --host real --focus 'lifecycle\.start_stop' \
+        --max-timeout 3
+    "$WINE" reg delete "$edkey" /v EditionID /f </dev/null >/dev/null 2>&1 || true
+    if pgrep -f 'vmdrv\.exe.*__case' >/dev/null; then
+        pgrep -af 'vmdrv\.exe.*__case' | sed 's/^/  /'
+        log "FAIL: a case process outlived its run (above)"
         fails=$((fails + 1))
     fi
     stop_wine

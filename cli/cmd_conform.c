@@ -286,6 +286,10 @@ int cli_cmd_conform(cli_env *env, int argc, char **argv)
     o.color = cli_color(stderr);
     o.verbose = env->verbose;
     o.command_line = vu_buf_str(&cmdline);
+    /* each case runs in a new process of this very executable */
+    char self[4096];
+    if (vmdrv_proc_self_path(NULL, self, sizeof self) == 0)
+        o.self_exe = self;
     rc = vc_run(&o);
 done:
     vu_strv_clear(&hosts);

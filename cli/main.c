@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "runner.h"
 #include "vmdrv_config.h"
 #include "vu_fs.h"
 
@@ -219,6 +220,10 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    /* the conformance runner's case process (`vmdrv __case JOBFILE`):
+     * internal, so not in the command table nor in `vmdrv help` */
+    if (argc == 3 && strcmp(argv[1], VC_CASE_COMMAND) == 0)
+        return vc_case_main(argv[2]);
     /* global options stop at the first non-option: the command */
     int c;
     while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {

@@ -1,15 +1,17 @@
 /*
- * case.c: the helpers conformance cases call (case.h), and the child
- * side of a case run: open the context and driver the cell names, run
- * the case, write what it observed to result.json for the parent.
+ * case.c: the helpers conformance cases call (case.h), and the case
+ * process (`vmdrv __case JOBFILE`): the job file the runner writes for
+ * it, finding the cell again, opening the context and driver the cell
+ * names, running the case, and writing what it observed to result.json
+ * for the runner.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "host_json.h"
 #include "runner_priv.h"
 #include "vu_fs.h"
 #include "vu_json.h"
@@ -73,15 +75,16 @@ const char *vc_name(vc_t *t, const char *label)
 void vc_ledger_add(vc_t *t, const char *driver, const char *scope,
                    const char *name)
 {
-    /* one write(2) with O_APPEND: lines of parallel cases never mix */
+    /* Appended and flushed before the object is created: the line is in
+     * the file even if the case process crashes or is killed the next
+     * moment (the ledger is the case's own, so no one writes beside it). */
     char *line = vu_asprintf("%s\t%s\t%s\t%s\t%s\n", t->data_dir, driver,
                              scope ? scope : driver, name,
                              t->profile ? t->profile : "-");
-    int fd = open(t->ledger, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-        (void)!write(fd, line, strlen(line));
-        fsync(fd);
-        close(fd);
+    FILE *f = fopen(t->ledger, "ab");
+    if (f) {
+        fputs(line, f);
+        fclose(f);
     }
     free(line);
 }
@@ -325,6 +328,7 @@ int vc_open_ctx(vc_t *t, vmdrv_ctx **out)
 int vc__child_run(vc_t *t)
 {
     vc_obs o;
+    int rc;
     t->unchanged = -1;
     if (vc_open_ctx(t, &t->ctx) != 0) {
         o = VC_O_ERROR;
@@ -344,9 +348,203 @@ int vc__child_run(vc_t *t)
     vmdrv_error_clear(t->ctx);
     o = t->def->run(t);
 done:
-    write_result(t, o);
+    rc = write_result(t, o);
     vmdrv_conn_close(t->second);
     vmdrv_conn_close(t->conn);
     vmdrv_ctx_free(t->ctx);
+    return rc;
+}
+
+/* ---- the job file ------------------------------------------------------ */
+
+static json_t *strv_json(const vu_strv *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; v && i < v->n; i++)
+        json_array_append_new(a, json_string(v->v[i]));
+    return a;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+int vc__job_write(const vc_t *t, const vc_job_info *info, const char *path)
+{
+    json_t *j = json_pack(
+        "{s:s,s:i,s:o,s:o,s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:s,s:s,s:s,s:s,s:s,"
+        "s:s,s:o,s:o,s:b}",
+        "format", "vmdrv-case-job", "version", 1, "matrix_dir",
+        str_or_null(info->matrix_dir), "at", str_or_null(info->at), "today",
+        info->today ? info->today : "", "case", t->cell->kase->id, "driver",
+        t->driver, "cell_index", (json_int_t)info->cell_index, "driver_caps",
+        (json_int_t)info->driver_caps, "profile", str_or_null(t->profile),
+        "host", vc_host_to_json(t->host), "data_dir", t->data_dir, "work_dir",
+        t->work_dir, "ledger", t->ledger, "log_path", t->log_path, "run_id",
+        t->run_id, "tag", t->tag, "driver_opts", strv_json(t->driver_opts),
+        "driver_libs", strv_json(t->driver_libs), "expect_unsupported",
+        t->expect_unsupported);
+    /* no fsync: the file only has to outlive this run, which reads it
+     * back through the case process it starts next */
+    errno = 0;
+    int rc = j && json_dump_file(j, path, JSON_INDENT(1)) == 0
+                 ? 0
+                 : -(errno ? errno : EIO);
+    json_decref(j);
+    return rc;
+}
+
+/* A string member into a fixed field of the vc_t; -1 when missing or too
+ * long. */
+static int job_str(const json_t *job, const char *key, char *dst, size_t size)
+{
+    const char *v = json_string_value(json_object_get(job, key));
+    if (!v || strlen(v) >= size) {
+        fprintf(stderr,
+                "vmdrv %s: the job's '%s' is missing or longer than "
+                "%zu bytes\n",
+                VC_CASE_COMMAND, key, size - 1);
+        return -1;
+    }
+    memcpy(dst, v, strlen(v) + 1);
     return 0;
+}
+
+static void json_strv(const json_t *a, vu_strv *out)
+{
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *v = json_string_value(json_array_get(a, i));
+        if (v)
+            vu_strv_add(out, v);
+    }
+}
+
+/*
+ * The cell the runner planned: the index-th of the target's matrix cells
+ * (the same expansion gives the same order; the case and driver must
+ * match, or the matrix changed under the run), or, for a driver the
+ * matrix does not know (index -1), the cell the runner made from the caps
+ * the driver advertised (*extra holds it).
+ */
+static const vc_cell *find_cell(const vc_matrix *m, const vc_cells *cells,
+                                const vc_target *mt, long index,
+                                const char *case_id, const char *driver,
+                                uint64_t caps, vc_driver *vd, vc_cell *extra)
+{
+    if (index >= 0) {
+        if ((size_t)index >= cells->n ||
+            strcmp(cells->v[index].kase->id, case_id) != 0 ||
+            strcmp(cells->v[index].driver->key, driver) != 0)
+            return NULL;
+        return &cells->v[index];
+    }
+    const vc_case *kc = vc_matrix_case(m, case_id);
+    const vc_platform *pf = vc_matrix_platform(m, mt->platform);
+    if (!kc || !pf || vc_matrix_driver(m, driver) ||
+        !vc__unknown_driver_case(kc))
+        return NULL;
+    memset(vd, 0, sizeof *vd);
+    vd->key = driver;
+    vd->name = driver;
+    vd->src.file = VC_UNKNOWN_DRIVER_SRC;
+    vc__unknown_driver_cell(m, pf, mt, vd, kc, caps, extra);
+    return extra;
+}
+
+int vc_case_main(const char *job_file)
+{
+    const char *me = "vmdrv " VC_CASE_COMMAND;
+    int status = 1;
+    char err[512];
+    vc_t t;
+    vmdrv_host host;
+    vc_matrix *m = NULL;
+    vc_cells cells = {0};
+    vu_strv errs = VU_STRV_INIT, opts = VU_STRV_INIT, libs = VU_STRV_INIT;
+    vc_driver vd;
+    vc_cell extra;
+
+    memset(&t, 0, sizeof t);
+    json_t *job = vu_json_load_file(job_file, err, sizeof err);
+    if (!job) {
+        fprintf(stderr, "%s: %s\n", me, err);
+        goto done;
+    }
+    if (strcmp(vu_json_str(job, "format", ""), "vmdrv-case-job") != 0 ||
+        json_integer_value(json_object_get(job, "version")) != 1) {
+        fprintf(stderr, "%s: '%s' is not a version 1 case job\n", me, job_file);
+        goto done;
+    }
+    if (vc_host_from_json(json_object_get(job, "host"), &host, err,
+                          sizeof err) != 0) {
+        fprintf(stderr, "%s: '%s': %s\n", me, job_file, err);
+        goto done;
+    }
+    const json_t *md = json_object_get(job, "matrix_dir");
+    if (vc_matrix_load(&m, json_string_value(md),
+                       vu_json_str(job, "today", NULL), &errs) != 0) {
+        for (size_t i = 0; i < errs.n; i++)
+            fprintf(stderr, "%s\n", errs.v[i]);
+        fprintf(stderr, "%s: the matrix in '%s' is invalid\n", me,
+                json_string_value(md) ? json_string_value(md) : "(shipped)");
+        goto done;
+    }
+    vc_filter f = {.at = json_string_value(json_object_get(job, "at"))};
+    vc_target_from_host(&f.target, &host);
+    if (vc_matrix_cells(m, &f, &cells, &errs) != 0) {
+        for (size_t i = 0; i < errs.n; i++)
+            fprintf(stderr, "%s: %s\n", me, errs.v[i]);
+        goto done;
+    }
+    const char *case_id = vu_json_str(job, "case", "");
+    t.driver = vu_json_str(job, "driver", "");
+    long index = (long)json_integer_value(json_object_get(job, "cell_index"));
+    t.cell = find_cell(
+        m, &cells, &f.target, index, case_id, t.driver,
+        (uint64_t)json_integer_value(json_object_get(job, "driver_caps")), &vd,
+        &extra);
+    t.def = vc_catalog_find(case_id);
+    if (!t.cell || !t.def) {
+        fprintf(stderr,
+                "%s: the matrix has no cell %ld for case '%s' and driver "
+                "'%s' on %s (was it changed during the run?)\n",
+                me, index, case_id, t.driver, f.target.platform);
+        goto done;
+    }
+    if (job_str(job, "data_dir", t.data_dir, sizeof t.data_dir) ||
+        job_str(job, "work_dir", t.work_dir, sizeof t.work_dir) ||
+        job_str(job, "ledger", t.ledger, sizeof t.ledger) ||
+        job_str(job, "log_path", t.log_path, sizeof t.log_path) ||
+        job_str(job, "run_id", t.run_id, sizeof t.run_id) ||
+        job_str(job, "tag", t.tag, sizeof t.tag))
+        goto done;
+    json_strv(json_object_get(job, "driver_opts"), &opts);
+    json_strv(json_object_get(job, "driver_libs"), &libs);
+    t.m = m;
+    t.profile = json_string_value(json_object_get(job, "profile"));
+    t.host = &host;
+    t.driver_opts = &opts;
+    t.driver_libs = &libs;
+    t.expect_unsupported =
+        json_is_true(json_object_get(job, "expect_unsupported"));
+    int rc = vc__child_run(&t);
+    if (rc != 0) {
+        fprintf(stderr, "%s: cannot write the result in '%s': %s\n", me,
+                t.work_dir, strerror(-rc));
+        goto done;
+    }
+    status = 0;
+done:
+    vu_buf_clear(&t.message);
+    vu_buf_clear(&t.notes);
+    vu_strv_clear(&t.names);
+    free(t.before);
+    vu_strv_clear(&opts);
+    vu_strv_clear(&libs);
+    vu_strv_clear(&errs);
+    vc_cells_free(&cells);
+    vc_matrix_free(m);
+    json_decref(job);
+    return status;
 }

@@ -1,19 +1,23 @@
 /*
  * runner.c: `vmdrv conform`'s engine. It plans jobs (one per matrix cell
- * the chosen hosts and drivers cover), runs each in a forked child with a
- * watchdog, decides the outcome from E (matrix), A (advertised) and O
- * (observed), tears down and audits what each case created, and writes
+ * the chosen hosts and drivers cover), runs each as a case process
+ * (`vmdrv __case JOBFILE`, see case.c) with a watchdog that kills it and
+ * all it started, decides the outcome from E (matrix), A (advertised) and
+ * O (observed), tears down and audits what each case created, and writes
  * the result. See runner.h.
+ *
+ * A case runs in a new process of the vmdrv executable rather than a
+ * fork() of this one: the same path on every OS (Windows has no fork),
+ * and nothing of the parent's state (open connections, a half-written
+ * stdio buffer) leaks into a case. What the case needs is in its job
+ * file; the host descriptor goes with it, so nothing is probed twice.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -234,7 +238,7 @@ static int in_strv(const vu_strv *l, const char *s)
  * this host. Everything else runs per selected driver.
  */
 static void plan_target(const vc_run_opts *o, plan *p, vc_host_target *tg,
-                        const vc_cells *cells)
+                        const vc_cells *cells, int from_matrix)
 {
     for (size_t i = 0; i < cells->n; i++) {
         const vc_cell *c = &cells->v[i];
@@ -256,6 +260,7 @@ static void plan_target(const vc_run_opts *o, plan *p, vc_host_target *tg,
         }
         vc_job *j = add_job(p);
         j->cell = c;
+        j->cell_index = from_matrix ? (long)i : -1;
         j->def = def;
         j->target = tg;
         j->driver = driver;
@@ -288,6 +293,42 @@ static void plan_target(const vc_run_opts *o, plan *p, vc_host_target *tg,
     }
 }
 
+void vc__unknown_driver_cell(const vc_matrix *m, const vc_platform *pf,
+                             const vc_target *mt, const vc_driver *vd,
+                             const vc_case *kc, uint64_t caps, vc_cell *c)
+{
+    memset(c, 0, sizeof *c);
+    c->platform = pf;
+    c->edition = mt->edition ? vc_platform_edition(pf, mt->edition) : NULL;
+    c->arch = mt->arch;
+    c->driver = vd;
+    c->kase = kc;
+    c->feature = kc->feature ? vc_matrix_feature(m, kc->feature) : NULL;
+    c->base = VC_EXPECT_SUPPORTED;
+    if (c->feature && !(caps & VMDRV_CAP_BIT(c->feature->cap)))
+        c->base = VC_EXPECT_UNSUPPORTED;
+    c->expect = c->base;
+    c->must_run = kc->must_run;
+    c->timeout = vc_case_timeout(kc, vd->key);
+    c->requires = kc->requires;
+    c->src = vd->src;
+}
+
+int vc__unknown_driver_case(const vc_case *kc)
+{
+    return kc->area != VC_AREA_DEFAULTS && kc->area != VC_AREA_SETTING &&
+           kc->area != VC_AREA_MIGRATION;
+}
+
+/* The effective caps of a driver on a target (0 when not opened). */
+static uint64_t target_caps(const vc_host_target *tg, const char *driver)
+{
+    for (size_t k = 0; k < tg->drivers.n; k++)
+        if (strcmp(tg->drivers.v[k], driver) == 0)
+            return tg->caps[k];
+    return 0;
+}
+
 /*
  * A driver the matrix does not know (an out-of-tree plugin) is held to
  * its own word: one cell per driver-level case, expecting each feature
@@ -309,7 +350,7 @@ static void plan_unknown_drivers(const vc_matrix *m, vc_host_target *tg)
         memset(vd, 0, sizeof *vd);
         vd->key = name;
         vd->name = name;
-        vd->src.file = "(advertised by the driver)";
+        vd->src.file = VC_UNKNOWN_DRIVER_SRC;
     }
     size_t n_known = tg->n_extra_drivers;
     if (!n_known)
@@ -317,31 +358,11 @@ static void plan_unknown_drivers(const vc_matrix *m, vc_host_target *tg)
     tg->extra = vu_calloc(n_known * m->n_cases, sizeof *tg->extra);
     for (size_t d = 0; d < n_known; d++) {
         const vc_driver *vd = &tg->extra_drivers[d];
-        uint64_t caps = 0;
-        for (size_t k = 0; k < tg->drivers.n; k++)
-            if (strcmp(tg->drivers.v[k], vd->key) == 0)
-                caps = tg->caps[k];
+        uint64_t caps = target_caps(tg, vd->key);
         for (size_t i = 0; i < m->n_cases; i++) {
-            const vc_case *kc = &m->cases[i];
-            if (kc->area == VC_AREA_DEFAULTS || kc->area == VC_AREA_SETTING ||
-                kc->area == VC_AREA_MIGRATION)
-                continue;
-            vc_cell *c = &tg->extra[tg->n_extra++];
-            c->platform = pf;
-            c->edition = tg->mt.edition ? vc_platform_edition(pf, tg->mt.edition)
-                                        : NULL;
-            c->arch = tg->mt.arch;
-            c->driver = vd;
-            c->kase = kc;
-            c->feature = kc->feature ? vc_matrix_feature(m, kc->feature) : NULL;
-            c->base = VC_EXPECT_SUPPORTED;
-            if (c->feature && !(caps & VMDRV_CAP_BIT(c->feature->cap)))
-                c->base = VC_EXPECT_UNSUPPORTED;
-            c->expect = c->base;
-            c->must_run = kc->must_run;
-            c->timeout = vc_case_timeout(kc, vd->key);
-            c->requires = kc->requires;
-            c->src = vd->src;
+            if (vc__unknown_driver_case(&m->cases[i]))
+                vc__unknown_driver_cell(m, pf, &tg->mt, vd, &m->cases[i], caps,
+                                        &tg->extra[tg->n_extra++]);
         }
     }
 }
@@ -439,22 +460,32 @@ static int teardown(const char *ledger, const char *prefix, const vu_strv *libs,
 
 typedef struct running {
     vc_job *job;
-    pid_t pid;
+    vmdrv_proc *proc;
     double started;
     double deadline;
     unsigned int limit; /* seconds */
     vc_t t;
-    int timed_out;
+    int timed_out; /* killed: KILLED_ON_TIMEOUT or KILLED_ON_INTERRUPT */
 } running;
 
-static int start_job(const vc_run_opts *o, const vc_matrix *m,
-                     const char *run_id, const char *run_dir, size_t index,
-                     vc_job *j, running *r)
+enum { KILLED_ON_TIMEOUT = 1, KILLED_ON_INTERRUPT = 2 };
+
+/* What start_job needs besides the job: the same for every job. */
+typedef struct launcher {
+    const vc_run_opts *o;
+    const vc_matrix *m;
+    const char *run_id;
+    const char *run_dir;
+    vmdrv_ctx *ctx; /* starts the case processes */
+} launcher;
+
+static int start_job(const launcher *l, size_t index, vc_job *j, running *r)
 {
+    const vc_run_opts *o = l->o;
     memset(r, 0, sizeof *r);
     r->job = j;
     vc_t *t = &r->t;
-    t->m = m;
+    t->m = l->m;
     t->cell = j->cell;
     t->def = j->def;
     t->driver = j->driver;
@@ -462,9 +493,9 @@ static int start_job(const vc_run_opts *o, const vc_matrix *m,
     t->host = &j->target->host;
     t->driver_opts = &o->driver_opts;
     t->driver_libs = &o->driver_libs;
-    vu_strlcpy(t->run_id, run_id, sizeof t->run_id);
+    vu_strlcpy(t->run_id, l->run_id, sizeof t->run_id);
     vu_strlcpy(t->tag, j->tag, sizeof t->tag);
-    snprintf(t->work_dir, sizeof t->work_dir, "%s/cases/%04zu-%s", run_dir,
+    snprintf(t->work_dir, sizeof t->work_dir, "%s/cases/%04zu-%s", l->run_dir,
              index, j->tag);
     /* attempts reuse the folder: the previous attempt's files go */
     vu_rm_rf(t->work_dir);
@@ -480,29 +511,39 @@ static int start_job(const vc_run_opts *o, const vc_matrix *m,
     vu_strlcpy(j->log_path, t->log_path, sizeof j->log_path);
     t->expect_unsupported = j->cell->feature &&
                             j->cell->base != VC_EXPECT_SUPPORTED;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "vmdrv conform: cannot fork: %s\n", strerror(errno));
-        return -1;
+
+    vc_job_info info = {.matrix_dir = o->matrix_dir,
+                        .at = o->at,
+                        .today = o->today,
+                        .cell_index = j->cell_index,
+                        .driver_caps = target_caps(j->target, j->driver)};
+    char *job_path = vu_path_join(t->work_dir, "job.json");
+    char *out_path = vu_path_join(t->work_dir, VC_CASE_OUTPUT);
+    int rc = vc__job_write(t, &info, job_path);
+    if (rc != 0) {
+        fprintf(stderr, "vmdrv conform: cannot write '%s': %s\n", job_path,
+                strerror(-rc));
+        goto done;
     }
-    if (pid == 0) {
-        /* its own process group: the watchdog kills all it started */
-        setpgid(0, 0);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGCHLD, SIG_DFL);
-        vc__child_run(t);
-        _exit(0);
+    const char *argv[] = {o->self_exe, VC_CASE_COMMAND, job_path, NULL};
+    vmdrv_proc_spec spec = {
+        .argv = argv, .stdout_path = out_path, .stderr_path = out_path};
+    rc = vmdrv_proc_spawn(l->ctx, &spec, &r->proc);
+    if (rc != 0) {
+        fprintf(stderr, "vmdrv conform: cannot start the case process: %s\n",
+                vmdrv_last_error(l->ctx)->message);
+        goto done;
     }
-    setpgid(pid, pid);
-    r->pid = pid;
     r->started = now_s();
     unsigned int limit = j->cell->timeout ? j->cell->timeout : 60;
     if (o->max_timeout && limit > o->max_timeout)
         limit = o->max_timeout;
     r->limit = limit;
     r->deadline = r->started + limit;
-    return 0;
+done:
+    free(job_path);
+    free(out_path);
+    return rc;
 }
 
 /* E, A and O into an outcome (before known-broken and leaks). */
@@ -563,8 +604,32 @@ static int good(vc_outcome o)
            o == VC_OUTCOME_XFAIL || o == VC_OUTCOME_SKIP;
 }
 
-/* The child has ended (or been killed): decide, tear down, audit. */
-static void finish_job(const vc_run_opts *o, running *r, int status)
+/* The last non-empty line the case process wrote to its output (an
+ * assertion, the C runtime's abort text, a message of `vmdrv __case`),
+ * for the message of a case that ended without a result. Owned or NULL. */
+static char *output_tail(const vc_t *t)
+{
+    char *path = vu_path_join(t->work_dir, VC_CASE_OUTPUT);
+    char *text = NULL, *line = NULL;
+    size_t len = 0;
+    if (vu_read_file(path, &text, &len) == 0) {
+        while (len > 0 && strchr("\r\n \t", text[len - 1]))
+            text[--len] = '\0';
+        char *start = text + len;
+        while (start > text && start[-1] != '\n')
+            start--;
+        if (*start)
+            line = vu_asprintf("%.200s", start);
+    }
+    free(text);
+    free(path);
+    return line;
+}
+
+/* The case process has ended (or been killed): decide, tear down, audit.
+ * pr is how it ended. */
+static void finish_job(const vc_run_opts *o, running *r,
+                       const vmdrv_proc_result *pr)
 {
     vc_job *j = r->job;
     vc_t *t = &r->t;
@@ -579,16 +644,22 @@ static void finish_job(const vc_run_opts *o, running *r, int status)
     char *message = NULL;
     if (r->timed_out) {
         oc = VC_OUTCOME_TIMEOUT;
-        message = vu_asprintf("no result after %u s: killed", r->limit);
+        message = r->timed_out == KILLED_ON_INTERRUPT
+                      ? vu_asprintf("interrupted after %.1f s: killed", secs)
+                      : vu_asprintf("no result after %u s: killed", r->limit);
     } else if (!res) {
         oc = VC_OUTCOME_ERROR;
-        message = WIFSIGNALED(status)
-                      ? vu_asprintf("the case crashed (signal %d)",
-                                    WTERMSIG(status))
-                      : vu_asprintf("the case exited (status %d) without a "
-                                    "result",
-                                    WIFEXITED(status) ? WEXITSTATUS(status)
-                                                      : -1);
+        char why[128];
+        char *tail = output_tail(t);
+        if (vmdrv_proc_crashed(pr, why, sizeof why))
+            message = vu_asprintf("the case crashed (%s)%s%s", why,
+                                  tail ? ": " : "", tail ? tail : "");
+        else
+            message = vu_asprintf("the case exited (status %d) without a "
+                                  "result%s%s",
+                                  pr->exited ? pr->status : -1,
+                                  tail ? ": " : "", tail ? tail : "");
+        free(tail);
     } else {
         const char *obs = vu_json_str(res, "obs", "error");
         oc = decide(j, obs, res, failure, sizeof failure);
@@ -621,7 +692,7 @@ static void finish_job(const vc_run_opts *o, running *r, int status)
     } else if (!keep) {
         /* nothing left: the ledger has done its job, and a private data
          * dir holds nothing anyone needs */
-        unlink(t->ledger);
+        remove(t->ledger);
         if (j->def->flags & VC_CASE_PRIVATE)
             vu_rm_rf(t->data_dir);
     }
@@ -649,6 +720,8 @@ static void finish_job(const vc_run_opts *o, running *r, int status)
     vu_buf_clear(&t->message);
     vu_buf_clear(&t->notes);
     vu_strv_clear(&t->names);
+    vmdrv_proc_free(r->proc);
+    r->proc = NULL;
 }
 
 /* ---- progress ------------------------------------------------------------ */
@@ -722,8 +795,9 @@ static void make_run_id(char out[8], unsigned long long seed)
     out[6] = '\0';
 }
 
+/* Ctrl-C: finish what runs (killing it), start nothing new, report.
+ * ISO C signal(), which the Windows C runtime also maps Ctrl-C to. */
 static volatile sig_atomic_t interrupted;
-static int child_pipe[2] = {-1, -1};
 
 static void on_interrupt(int sig)
 {
@@ -731,14 +805,33 @@ static void on_interrupt(int sig)
     interrupted = 1;
 }
 
-/* A child ended: wake the scheduler at once instead of at its next tick. */
-static void on_child(int sig)
+/* How long the scheduler sleeps at most: a Ctrl-C is noticed this soon
+ * (the process waits do not return early for it). */
+enum { TICK_MS = 100, MAX_JOBS = 64 };
+
+/*
+ * Sleep until a case process ends, its watchdog fires, or a tick passes.
+ * Returns the slot of an ended process, or -1.
+ */
+static int wait_for_slot(running *slots, int jobs)
 {
-    int saved = errno;
-    (void)sig;
-    if (child_pipe[1] >= 0)
-        (void)!write(child_pipe[1], "x", 1);
-    errno = saved;
+    vmdrv_proc *procs[MAX_JOBS];
+    int index[MAX_JOBS];
+    size_t n = 0;
+    double now = now_s(), next = now + TICK_MS / 1000.0;
+    for (int k = 0; k < jobs && n < MAX_JOBS; k++) {
+        if (!slots[k].job)
+            continue;
+        procs[n] = slots[k].proc;
+        index[n++] = k;
+        if (!slots[k].timed_out && slots[k].deadline < next)
+            next = slots[k].deadline;
+    }
+    int ms = next > now ? (int)((next - now) * 1000.0) + 1 : 0;
+    size_t which;
+    if (n && vmdrv_proc_wait_any(procs, n, ms, &which) == 0)
+        return index[which];
+    return -1;
 }
 
 int vc_run(const vc_run_opts *o)
@@ -752,6 +845,11 @@ int vc_run(const vc_run_opts *o)
     vu_regex *focus = NULL, *skip = NULL;
     vu_strv rerun = VU_STRV_INIT;
     running *slots = NULL;
+    /* at most 64: what one wait can watch on Windows (and --jobs allows) */
+    int jobs = o->jobs < 1 ? 1 : o->jobs > MAX_JOBS ? MAX_JOBS : o->jobs;
+    launcher l = {.o = o};
+    void (*old_int)(int) = SIG_DFL;
+    int caught = 0;
     json_t *result = NULL;
     char *run_dir = NULL;
     char err[512];
@@ -805,6 +903,26 @@ int vc_run(const vc_run_opts *o)
         if (setup_target(o, &targets[ti++], o->hosts.v[i]) != 0)
             goto done;
 
+    /* A host whose edition or architecture is unknown (Windows without
+     * an EditionID, as under wine) would get the cells of every edition
+     * or architecture at once, under the same ids, expecting
+     * contradictory things. */
+    for (size_t i = 0; i < n_targets; i++) {
+        const vc_host_target *tg = &targets[i];
+        const vc_platform *pf = vc_matrix_platform(m, tg->mt.platform);
+        const char *unknown = !pf                                 ? NULL
+                              : pf->n_editions && !tg->mt.edition ? "edition"
+                              : !tg->mt.arch ? "architecture"
+                                             : NULL;
+        if (unknown) {
+            fprintf(stderr,
+                    "vmdrv conform: '%s' is a %s host of unknown %s, and the "
+                    "matrix's cells differ by %s: test a host profile "
+                    "instead (--host PROFILE)\n",
+                    tg->name, pf->name, unknown, unknown);
+            goto done;
+        }
+    }
     p.cells = vu_calloc(n_targets, sizeof *p.cells);
     for (size_t i = 0; i < n_targets; i++) {
         vc_filter f = {.at = o->at, .target = targets[i].mt};
@@ -813,10 +931,10 @@ int vc_run(const vc_run_opts *o)
                 fprintf(stderr, "vmdrv conform: %s\n", errs.v[k]);
             goto done;
         }
-        plan_target(o, &p, &targets[i], &p.cells[i]);
+        plan_target(o, &p, &targets[i], &p.cells[i], 1);
         plan_unknown_drivers(m, &targets[i]);
         vc_cells extra = {.v = targets[i].extra, .n = targets[i].n_extra};
-        plan_target(o, &p, &targets[i], &extra);
+        plan_target(o, &p, &targets[i], &extra, 0);
     }
     /* selection */
     size_t n_selected = 0;
@@ -880,6 +998,11 @@ int vc_run(const vc_run_opts *o)
         goto done;
     }
 
+    if (!o->self_exe) {
+        fprintf(stderr, "vmdrv conform: cannot find the vmdrv executable "
+                        "to run the cases with\n");
+        goto done;
+    }
     /* leftovers of earlier runs: refuse, or sweep first */
     vu_strv ledgers = VU_STRV_INIT;
     vc__glob_ledgers(o->work_dir, &ledgers);
@@ -911,29 +1034,30 @@ int vc_run(const vc_run_opts *o)
         fprintf(stderr, "vmdrv conform: cannot create '%s'\n", run_dir);
         goto done;
     }
-    fprintf(stderr, "vmdrv conform: run %s, %zu cells, matrix %s at %s, "
-                    "seed %llu (replay with --seed %llu), jobs %d\n",
-            run_id, n_selected, m->hash_str, at, seed, seed,
-            o->jobs > 0 ? o->jobs : 1);
+    fprintf(stderr,
+            "vmdrv conform: run %s, %zu cells, matrix %s at %s, "
+            "seed %llu (replay with --seed %llu), jobs %d\n",
+            run_id, n_selected, m->hash_str, at, seed, seed, jobs);
 
     double started = now_s();
-    progress pr = {.total = n_selected, .started = started,
-                   .live = o->progress, .color = o->color};
-    int jobs = o->jobs > 0 ? o->jobs : 1;
+    progress pr = {.total = n_selected,
+                   .started = started,
+                   .live = o->progress,
+                   .color = o->color};
     slots = vu_calloc((size_t)jobs, sizeof *slots);
-    size_t next = 0, active = 0;
-    struct sigaction sa = {0}, old_int, sc = {0}, old_chld;
-    sa.sa_handler = on_interrupt;
-    sigaction(SIGINT, &sa, &old_int);
-    if (child_pipe[0] < 0 && pipe(child_pipe) == 0) {
-        fcntl(child_pipe[0], F_SETFL, O_NONBLOCK);
-        fcntl(child_pipe[1], F_SETFL, O_NONBLOCK);
-        fcntl(child_pipe[0], F_SETFD, FD_CLOEXEC);
-        fcntl(child_pipe[1], F_SETFD, FD_CLOEXEC);
+    l.m = m;
+    l.run_id = run_id;
+    l.run_dir = run_dir;
+    if (vmdrv_ctx_open(&l.ctx, run_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "vmdrv conform: %s\n", err);
+        goto done;
     }
-    sc.sa_handler = on_child;
-    sc.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    sigaction(SIGCHLD, &sc, &old_chld);
+    /* a wait that times out is the normal case here, not worth a log line */
+    vmdrv_ctx_set_verbose(l.ctx, 0);
+    size_t next = 0, active = 0;
+    interrupted = 0;
+    old_int = signal(SIGINT, on_interrupt);
+    caught = 1;
     for (;;) {
         /* start what fits */
         while (!interrupted && active < (size_t)jobs && next < p.n) {
@@ -948,7 +1072,7 @@ int vc_run(const vc_run_opts *o)
             for (int k = 0; k < jobs; k++) {
                 if (slots[k].job)
                     continue;
-                if (start_job(o, m, run_id, run_dir, next, j, &slots[k]) != 0)
+                if (start_job(&l, next, j, &slots[k]) != 0)
                     goto done;
                 active++;
                 break;
@@ -956,52 +1080,42 @@ int vc_run(const vc_run_opts *o)
         }
         if (active == 0 && (next >= p.n || interrupted))
             break;
-        /* reap or time out */
-        int status;
-        pid_t pid = waitpid(-1, &status, WNOHANG);
-        if (pid > 0) {
-            for (int k = 0; k < jobs; k++) {
-                if (slots[k].job && slots[k].pid == pid) {
-                    running *r = &slots[k];
-                    finish_job(o, r, status);
-                    vc_job *j = r->job;
-                    /* retries: a later pass makes the cell flaky */
-                    if (!good(j->outcome) && j->outcome != VC_OUTCOME_LEAKED &&
-                        j->outcome != VC_OUTCOME_XPASS &&
-                        j->attempts <= o->retries && !interrupted) {
-                        if (start_job(o, m, run_id, run_dir, (size_t)(j - p.jobs) + 1, j, r) != 0)
-                            goto done;
-                        break;
-                    }
-                    if (j->attempts > 1 && j->outcome == VC_OUTCOME_PASS)
-                        j->outcome = VC_OUTCOME_FLAKY;
-                    progress_job(&pr, j);
-                    r->job = NULL;
-                    active--;
-                    break;
-                }
+        /* reap, or fire the watchdogs */
+        int k = wait_for_slot(slots, jobs);
+        if (k >= 0) {
+            running *r = &slots[k];
+            vmdrv_proc_result res;
+            vmdrv_proc_wait(r->proc, 0, &res);
+            finish_job(o, r, &res);
+            vmdrv_proc_result_clear(&res);
+            vc_job *j = r->job;
+            /* retries: a later pass makes the cell flaky */
+            if (!good(j->outcome) && j->outcome != VC_OUTCOME_LEAKED &&
+                j->outcome != VC_OUTCOME_XPASS && j->attempts <= o->retries &&
+                !interrupted) {
+                if (start_job(&l, (size_t)(j - p.jobs) + 1, j, r) != 0)
+                    goto done;
+                continue;
             }
+            if (j->attempts > 1 && j->outcome == VC_OUTCOME_PASS)
+                j->outcome = VC_OUTCOME_FLAKY;
+            progress_job(&pr, j);
+            r->job = NULL;
+            active--;
             continue;
         }
         double now = now_s();
-        for (int k = 0; k < jobs; k++) {
-            running *r = &slots[k];
+        for (int i = 0; i < jobs; i++) {
+            running *r = &slots[i];
             if (r->job && !r->timed_out && (now > r->deadline || interrupted)) {
-                r->timed_out = 1;
-                kill(-r->pid, SIGKILL);
-                kill(r->pid, SIGKILL);
+                r->timed_out =
+                    now > r->deadline ? KILLED_ON_TIMEOUT : KILLED_ON_INTERRUPT;
+                vmdrv_proc_kill(r->proc);
             }
         }
-        /* sleep until a child ends, or the next watchdog tick */
-        struct pollfd pfd = {.fd = child_pipe[0], .events = POLLIN};
-        if (poll(&pfd, 1, 50) > 0) {
-            char drain[64];
-            while (read(child_pipe[0], drain, sizeof drain) > 0)
-                ;
-        }
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGCHLD, &old_chld, NULL);
+    signal(SIGINT, old_int);
+    caught = 0;
     if (pr.live)
         fputs("\r\033[K", stderr);
     double finished = now_s();
@@ -1051,6 +1165,19 @@ int vc_run(const vc_run_opts *o)
     else
         exit_code = VC_EXIT_OK;
 done:
+    if (caught)
+        signal(SIGINT, old_int);
+    /* a case that could not start stops the run: end the others */
+    for (int k = 0; slots && k < jobs; k++) {
+        if (slots[k].proc) {
+            vmdrv_proc_kill(slots[k].proc);
+            vmdrv_proc_result res;
+            vmdrv_proc_wait(slots[k].proc, -1, &res);
+            vmdrv_proc_result_clear(&res);
+            vmdrv_proc_free(slots[k].proc);
+        }
+    }
+    vmdrv_ctx_free(l.ctx);
     json_decref(result);
     free(slots);
     free(run_dir);

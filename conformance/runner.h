@@ -72,6 +72,8 @@ typedef struct vc_run_opts {
     int color;
     int verbose;
     const char *command_line;
+    const char *self_exe; /* the vmdrv executable: runs each case as
+                             `self_exe __case JOBFILE` */
 } vc_run_opts;
 
 /* Run; returns one of the VC_EXIT_* statuses. Messages go to stderr. */
@@ -84,6 +86,16 @@ int vc_run(const vc_run_opts *o);
  * be removed, 2 on a usage or configuration error.
  */
 int vc_sweep(const char *work_dir, int dry_run, int verbose, FILE *out);
+
+/*
+ * The case process: `vmdrv __case JOBFILE` (hidden from `vmdrv help`).
+ * Loads the job file the runner wrote, the matrix and the cell, runs the
+ * case and writes result.json beside the job file. Returns the exit
+ * status: 0 when the result was written, 1 otherwise (with a message on
+ * stderr, which the runner shows).
+ */
+int vc_case_main(const char *job_file);
+#define VC_CASE_COMMAND "__case"
 
 /* The default work dir: <vmdrv data dir>/conform. Owned. */
 char *vc_default_work_dir(void);

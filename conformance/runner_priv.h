@@ -1,6 +1,7 @@
 /*
  * runner_priv.h: the runner's own structures, shared by runner.c (the
- * parent), case.c (the helpers a case calls in the child) and report.c.
+ * parent), case.c (the helpers a case calls in the case process, and the
+ * job file between the two) and report.c.
  */
 #ifndef VC_RUNNER_PRIV_H
 #define VC_RUNNER_PRIV_H
@@ -29,6 +30,8 @@ typedef struct vc_host_target {
 /* One cell to run. */
 typedef struct vc_job {
     const vc_cell *cell;
+    long cell_index;            /* in the target's matrix cells; -1 for a
+                                   plugin driver's cell */
     const vc_casedef *def;      /* NULL: no implementation in the catalog */
     vc_host_target *target;
     const char *driver;         /* the driver under test */
@@ -84,8 +87,41 @@ struct vc_t {
     vu_strv names;      /* storage for vc_name() results */
 };
 
-/* case.c: run t's case in this (child) process; writes result.json. */
+/* In a case's work dir: what the case process wrote to stdout/stderr. */
+#define VC_CASE_OUTPUT "case.out"
+/* The source a plugin driver's cells name (the matrix does not know it). */
+#define VC_UNKNOWN_DRIVER_SRC "(advertised by the driver)"
+
+/* What a job file holds besides the vc_t fields. */
+typedef struct vc_job_info {
+    const char *matrix_dir; /* NULL: the shipped matrix */
+    const char *at;         /* NULL: the matrix's current release */
+    const char *today;      /* for known-broken expiry */
+    long cell_index;        /* the cell among the target's matrix cells
+                               (vc_matrix_cells of the target and at);
+                               -1: a driver the matrix does not know */
+    uint64_t driver_caps;   /* effective caps, for a driver the matrix
+                               does not know (its cells come from them) */
+} vc_job_info;
+
+/*
+ * case.c: write what the case process needs to run t's case (the vc_t
+ * fields, the target's host descriptor, and info) to path as JSON.
+ * 0, or -errno.
+ */
+int vc__job_write(const vc_t *t, const vc_job_info *info, const char *path);
+/* case.c: run t's case in this (child) process; writes result.json.
+ * 0, or -errno when the result could not be written. */
 int vc__child_run(vc_t *t);
+
+/* runner.c: the cell of a driver the matrix does not know, for case kc,
+ * expecting a feature to work exactly when caps advertise it. */
+void vc__unknown_driver_cell(const vc_matrix *m, const vc_platform *pf,
+                             const vc_target *mt, const vc_driver *vd,
+                             const vc_case *kc, uint64_t caps, vc_cell *c);
+/* runner.c: does such a driver get a cell for kc (not the host-level
+ * defaults, setting and migration cases)? */
+int vc__unknown_driver_case(const vc_case *kc);
 /* case.c: an instance's state and info as one comparable string. */
 char *vc__fingerprint(vmdrv_conn *conn, const char *name);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "proc_posix.h"
 #include "vu_fs.h"
 
 extern char **environ;
@@ -47,7 +48,7 @@ static int same_key(const char *a, const char *b)
     return strncmp(a, b, klen) == 0 && b[klen] == '=';
 }
 
-static char **child_env(const char *const *extra)
+char **vmdrv__posix_env(const char *const *extra)
 {
     size_t n = 0, m = 0;
     while (environ[n])
@@ -280,7 +281,7 @@ int vmdrv_proc_run_real(void *userdata, const vmdrv_proc_spec *spec,
                              spec->argv[0], strerror(errno));
         goto cleanup;
     }
-    env = child_env(spec->env);
+    env = vmdrv__posix_env(spec->env);
     /* a program that exits without reading all its stdin makes our write
      * fail with EPIPE; the SIGPIPE that comes with it must not kill the
      * caller, so it is blocked here and swallowed below */

@@ -27,6 +27,7 @@
 
 #include "argv_win32.h"
 #include "internal.h"
+#include "proc_win32.h"
 
 static void result_init(vmdrv_proc_result *r)
 {
@@ -58,7 +59,7 @@ static int wname_cmp(const void *a, const void *b)
 
 /* Our environment with extra ("KEY=VALUE", UTF-8) merged in, as a sorted
  * UTF-16 block; NULL with errno EINVAL when an entry is not UTF-8. */
-static wchar_t *env_block(const char *const *extra)
+wchar_t *vmdrv__win_env_block(const char *const *extra)
 {
     size_t m = 0;
     while (extra && extra[m])
@@ -307,7 +308,7 @@ int vmdrv_proc_run_real(void *userdata, const vmdrv_proc_spec *spec,
     wprog = vmdrv__wide(prog);
     wcmd = vmdrv__wide(cmd);
     wcwd = spec->cwd ? vmdrv__wide(spec->cwd) : NULL;
-    wenv = env_block(spec->env);
+    wenv = vmdrv__win_env_block(spec->env);
     if (!wprog || !wcmd || (spec->cwd && !wcwd) || !wenv) {
         rc = vmdrv_error_set(ctx, VMDRV_E_INVAL, spec->argv[0], 0,
                              "cannot run '%s': its arguments, folder or "
