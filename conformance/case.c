@@ -214,7 +214,7 @@ int vc_exec(vc_t *t, const char *name, const char *cmd, char **out, int *code)
     return 0;
 }
 
-char *vc__fingerprint(vmdrv_conn *conn, const char *name)
+char *vc__fingerprint(vmdrv_conn *conn, const char *name, const char *prefix)
 {
     vu_buf b = VU_BUF_INIT;
     vmdrv_ctx *ctx = vmdrv_conn_ctx(conn);
@@ -234,9 +234,12 @@ char *vc__fingerprint(vmdrv_conn *conn, const char *name)
     }
     vmdrv_names names = {0};
     if (vmdrv_instance_list(conn, &names, 0) == 0) {
+        /* only this case's instances: cells running in parallel share
+         * the scope, and their creations are not this case's changes */
         vu_buf_puts(&b, "instances=");
         for (size_t i = 0; i < names.count; i++)
-            vu_buf_printf(&b, "%s,", names.names[i]);
+            if (!prefix || vu_starts_with(names.names[i], prefix))
+                vu_buf_printf(&b, "%s,", names.names[i]);
     }
     vmdrv_names_clear(&names);
     /* reading the fingerprint must not leave an error behind */
@@ -244,11 +247,19 @@ char *vc__fingerprint(vmdrv_conn *conn, const char *name)
     return vu_buf_detach(&b);
 }
 
+/* "vmdrvc-<run>-<tag>-": what every name this case makes starts with. */
+static const char *case_prefix(vc_t *t)
+{
+    static char prefix[64];
+    snprintf(prefix, sizeof prefix, "vmdrvc-%s-%s-", t->run_id, t->tag);
+    return prefix;
+}
+
 void vc_feature_before(vc_t *t, const char *name)
 {
     if (t->before)
         return; /* only the first feature call of a case is compared */
-    t->before = vc__fingerprint(t->conn, name);
+    t->before = vc__fingerprint(t->conn, name, case_prefix(t));
 }
 
 vc_obs vc_feature_after(vc_t *t, const char *name, int rc, const char *op)
@@ -260,7 +271,7 @@ vc_obs vc_feature_after(vc_t *t, const char *name, int rc, const char *op)
     vu_buf_clear(&t->message);
     vu_buf_printf(&t->message, "%s: %s", op, e->message);
     if (rc == VMDRV_E_NOTSUP) {
-        char *after = vc__fingerprint(t->conn, name);
+        char *after = vc__fingerprint(t->conn, name, case_prefix(t));
         t->unchanged = strcmp(after, t->before ? t->before : "") == 0;
         if (!t->unchanged)
             vc_note(t, "before: %s\nafter:  %s", t->before, after);

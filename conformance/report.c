@@ -517,6 +517,22 @@ int vc_write_bundle(json_t *result, const char *result_path, const char *out)
             if (*p == ':')
                 *p = '_';
         rc = bundle_add(a, name, log);
+        /* what the case process printed (a crash's last words) */
+        char *out_path = vu_strdup(log);
+        char *slash = strrchr(out_path, '/');
+        if (slash) {
+            *slash = '\0';
+            char *case_out = vu_path_join(out_path, "case.out");
+            char *oname = vu_asprintf("logs/%s.out", vu_json_str(c, "id", "cell"));
+            for (char *p = oname; *p; p++)
+                if (*p == ':')
+                    *p = '_';
+            if (!rc)
+                rc = bundle_add(a, oname, case_out);
+            free(oname);
+            free(case_out);
+        }
+        free(out_path);
         free(name);
         if (rc)
             goto done;

@@ -123,7 +123,9 @@ void vc__unknown_driver_cell(const vc_matrix *m, const vc_platform *pf,
  * defaults, setting and migration cases)? */
 int vc__unknown_driver_case(const vc_case *kc);
 /* case.c: an instance's state and info as one comparable string. */
-char *vc__fingerprint(vmdrv_conn *conn, const char *name);
+/* (Only the instances whose names start with prefix are listed, when
+ * prefix is not NULL.) */
+char *vc__fingerprint(vmdrv_conn *conn, const char *name, const char *prefix);
 
 /* sweep.c: the ledger every case writes before creating an object:
  * "data_dir TAB driver TAB scope TAB name TAB profile-or-dash" lines. */
