@@ -764,6 +764,9 @@ static void progress_job(progress *p, const vc_job *j)
             fprintf(stderr, " [%s]", j->failure);
         if (!good(j->outcome) && j->message && *j->message)
             fprintf(stderr, ": %s", j->message);
+        if (j->outcome == VC_OUTCOME_SKIP && j->skip_reason)
+            fprintf(stderr, " [%s]%s%s", j->skip_reason,
+                    j->skip_detail[0] ? ": " : "", j->skip_detail);
         if (j->leaked)
             fprintf(stderr, " (left: %s)", j->leak_detail);
         fputc('\n', stderr);
