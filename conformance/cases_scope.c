@@ -77,6 +77,19 @@ static vc_obs launch_in(vc_t *t, pair *p, const char *scope_name,
     return VC_O_WORKS;
 }
 
+/* Open the pair, select the scope under test and launch "a" in it. On
+ * failure the pair is closed and the observation returned. */
+static vc_obs pair_launch(vc_t *t, pair *p, const char **a)
+{
+    vc_obs o;
+    if ((o = pair_open(t, p)))
+        return o;
+    if ((o = select_scope(t, p, p->x)) ||
+        (o = launch_in(t, p, p->x, p->x, "a", a)))
+        return pair_close(p, o);
+    return VC_O_WORKS;
+}
+
 /* The live state of name in the named scope (opened without switching). */
 static int state_in(vc_t *t, pair *p, const char *scope_name, const char *name,
                     vmdrv_state *st)
@@ -132,11 +145,9 @@ vc_obs vc_case_scope_new_scope_empty(vc_t *t)
     pair p;
     const char *a;
     vc_obs o;
-    if ((o = pair_open(t, &p)))
+    if ((o = pair_launch(t, &p, &a)))
         return o;
-    if ((o = select_scope(t, &p, p.x)) ||
-        (o = launch_in(t, &p, p.x, p.x, "a", &a)) ||
-        (o = select_scope(t, &p, p.y)))
+    if ((o = select_scope(t, &p, p.y)))
         return pair_close(&p, o);
     if (live_records(t, p.y) != 0)
         o = vc_fail(t, "new-scope-not-empty",
@@ -152,11 +163,9 @@ vc_obs vc_case_scope_same_name_two_scopes(vc_t *t)
     pair p;
     const char *a, *a2;
     vc_obs o;
-    if ((o = pair_open(t, &p)))
+    if ((o = pair_launch(t, &p, &a)))
         return o;
-    if ((o = select_scope(t, &p, p.x)) ||
-        (o = launch_in(t, &p, p.x, p.x, "a", &a)) ||
-        (o = select_scope(t, &p, p.y)) ||
+    if ((o = select_scope(t, &p, p.y)) ||
         (o = launch_in(t, &p, p.y, p.y_driver, "a", &a2)))
         return pair_close(&p, o);
     if (!has_record(t, p.x, a) || !has_record(t, p.y, a2))
@@ -171,11 +180,9 @@ vc_obs vc_case_scope_no_cross_effect(vc_t *t)
     const char *a, *a2;
     vc_obs o;
     vmdrv_scope *s;
-    if ((o = pair_open(t, &p)))
+    if ((o = pair_launch(t, &p, &a)))
         return o;
-    if ((o = select_scope(t, &p, p.x)) ||
-        (o = launch_in(t, &p, p.x, p.x, "a", &a)) ||
-        (o = select_scope(t, &p, p.y)) ||
+    if ((o = select_scope(t, &p, p.y)) ||
         (o = launch_in(t, &p, p.y, p.y_driver, "a", &a2)))
         return pair_close(&p, o);
     /* stop, then purge the namesake in the other scope */
@@ -218,20 +225,8 @@ static vc_obs away_and_back(vc_t *t, pair *p, const char *name,
     return expect_state_in(t, p, p->x, name, want, "state-not-restored");
 }
 
-vc_obs vc_case_scope_restore_running(vc_t *t)
-{
-    pair p;
-    const char *a;
-    vc_obs o;
-    if ((o = pair_open(t, &p)))
-        return o;
-    if ((o = select_scope(t, &p, p.x)) ||
-        (o = launch_in(t, &p, p.x, p.x, "a", &a)))
-        return pair_close(&p, o);
-    return pair_close(&p, away_and_back(t, &p, a, VMDRV_STATE_RUNNING));
-}
-
-/* Launch in the scope under test, apply op, switch away and back. */
+/* Launch in the scope under test, apply op (if any), switch away and
+ * back. */
 static vc_obs launch_op_away_back(vc_t *t,
                                   int (*op)(vmdrv_scope *, const char *,
                                             unsigned int),
@@ -241,11 +236,10 @@ static vc_obs launch_op_away_back(vc_t *t,
     const char *a;
     vc_obs o;
     vmdrv_scope *s;
-    if ((o = pair_open(t, &p)))
+    if ((o = pair_launch(t, &p, &a)))
         return o;
-    if ((o = select_scope(t, &p, p.x)) ||
-        (o = launch_in(t, &p, p.x, p.x, "a", &a)))
-        return pair_close(&p, o);
+    if (!op)
+        return pair_close(&p, away_and_back(t, &p, a, want));
     if (vmdrv_scope_open(&s, p.mgr, NULL, 0) != 0)
         return pair_close(&p, vc_fail_sdk(t, "scope-open-failed", p.x));
     int rc = op(s, a, 0);
@@ -253,6 +247,11 @@ static vc_obs launch_op_away_back(vc_t *t,
     if (rc)
         return pair_close(&p, vc_fail_sdk(t, "op-failed", what));
     return pair_close(&p, away_and_back(t, &p, a, want));
+}
+
+vc_obs vc_case_scope_restore_running(vc_t *t)
+{
+    return launch_op_away_back(t, NULL, NULL, VMDRV_STATE_RUNNING);
 }
 
 vc_obs vc_case_scope_restore_suspended(vc_t *t)
@@ -275,11 +274,8 @@ vc_obs vc_case_scope_survives_restart(vc_t *t)
     pair p;
     const char *a;
     vc_obs o;
-    if ((o = pair_open(t, &p)))
+    if ((o = pair_launch(t, &p, &a)))
         return o;
-    if ((o = select_scope(t, &p, p.x)) ||
-        (o = launch_in(t, &p, p.x, p.x, "a", &a)))
-        return pair_close(&p, o);
     vmdrv_manager_free(p.mgr);
     /* a new context and manager: what a new vmdrv process would see */
     vmdrv_ctx *ctx;

@@ -41,7 +41,11 @@ static void failed(migration *m, const char *name, vmdrv_state st, int rc,
                       why);
     if (!m->failures++) {
         m->first_rc = rc;
-        snprintf(m->first_msg, sizeof m->first_msg, "'%s': %s", name, why);
+        /* the summary keeps the first failure; a longer reason is cut,
+         * the report entry keeps it whole */
+        int n = snprintf(m->first_msg, sizeof m->first_msg, "'%.64s': ", name);
+        if (n > 0 && (size_t)n < sizeof m->first_msg)
+            vu_strlcpy(m->first_msg + n, why, sizeof m->first_msg - (size_t)n);
     }
 }
 
