@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "docs_check.h"
 #include "docs_evidence.h"
+#include "matrix_common.h"
 #include "vu_json.h"
 #include "vu_fs.h"
 
@@ -97,27 +98,15 @@ int cli_cmd_docs_check(cli_env *env, int argc, char **argv)
         goto cleanup;
     }
     page = argv[optind];
-    if (at && !vc_version_valid(at)) {
-        rc = cli_usage("docs-check",
-                       "--at takes a release such as '1.16', not '%s'", at);
+    if (cli_matrix_check_at("docs-check", at))
         goto cleanup;
-    }
     int e = vu_read_file(page, &text, &len);
     if (e) {
         cli_error("cannot read '%s': %s", page, strerror(-e));
         goto cleanup;
     }
-    dir = dir_arg ? vu_strdup(dir_arg) : cli_data_path("matrix");
-    if (!dir) {
-        cli_error("cannot find the shipped matrix: give --matrix DIR, or set "
-                  "VMDRV_SOURCE_DIR");
+    if (cli_matrix_open(dir_arg, "--matrix DIR", NULL, &m, &dir))
         goto cleanup;
-    }
-    if (vc_matrix_load_print(&m, dir, NULL, stderr)) {
-        cli_error("the matrix '%s' does not load; run 'vmdrv matrix check'",
-                  dir);
-        goto cleanup;
-    }
     if (vc_docs_check(m, page, text, len, at, &r, &errs)) {
         for (size_t i = 0; i < errs.n; i++)
             cli_error("%s", errs.v[i]);

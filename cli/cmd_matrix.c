@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "matrix.h"
+#include "matrix_common.h"
 #include "vmdrv/caps.h"
 
 const char cli_help_matrix[] =
@@ -57,19 +58,24 @@ const char cli_help_matrix[] =
     "(check), or no cell matches (cells); 2 usage error, or a matrix that\n"
     "does not load (cells).\n";
 
-static char *default_dir(void)
-{
-    char *dir = cli_data_path("matrix");
-    if (!dir)
-        cli_error("cannot find the shipped matrix: give its folder, or set "
-                  "VMDRV_SOURCE_DIR");
-    return dir;
-}
-
 static int check_date(const char *s)
 {
     return strlen(s) == 10 && s[4] == '-' && s[7] == '-' &&
            strspn(s, "0123456789-") == 10;
+}
+
+/* The date known-broken expiry is judged on: today_arg, else today
+   (written into buf); NULL, the usage error printed, for a bad one. */
+static const char *pick_today(const char *today_arg, char buf[11])
+{
+    if (today_arg && !check_date(today_arg)) {
+        cli_usage("matrix", "--today takes YYYY-MM-DD, not '%s'", today_arg);
+        return NULL;
+    }
+    if (today_arg)
+        return today_arg;
+    vc_today(buf);
+    return buf;
 }
 
 static int cmd_check(int argc, char **argv)
@@ -79,14 +85,13 @@ static int cmd_check(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     char today[11];
-    const char *today_arg = NULL;
+    const char *today_arg = NULL, *day;
     char *dir = NULL;
     vc_matrix *m = NULL;
     vu_strv errs = VU_STRV_INIT;
     vc_cells cells = {0};
     int rc = CLI_USAGE;
     int c;
-    vc_today(today);
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -98,20 +103,17 @@ static int cmd_check(int argc, char **argv)
             goto cleanup;
         }
     }
-    if (today_arg && !check_date(today_arg)) {
-        rc = cli_usage("matrix", "--today takes YYYY-MM-DD, not '%s'",
-                       today_arg);
+    if (!(day = pick_today(today_arg, today)))
         goto cleanup;
-    }
     if (optind + 1 < argc) {
         rc = cli_usage("matrix", "check takes one folder, not '%s'",
                        argv[optind + 1]);
         goto cleanup;
     }
-    dir = optind < argc ? vu_strdup(argv[optind]) : default_dir();
+    dir = cli_matrix_dir(optind < argc ? argv[optind] : NULL, "its folder");
     if (!dir)
         goto cleanup;
-    if (vc_matrix_load(&m, dir, today_arg ? today_arg : today, &errs)) {
+    if (vc_matrix_load(&m, dir, day, &errs)) {
         for (size_t i = 0; i < errs.n; i++)
             fprintf(stderr, "%s\n", errs.v[i]);
         fprintf(stderr, "vmdrv matrix check: %zu problem%s in '%s'\n", errs.n,
@@ -226,7 +228,8 @@ static int cmd_cells(cli_env *env, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     char today[11];
-    const char *dir_arg = NULL, *host = env->host_profile, *today_arg = NULL;
+    const char *dir_arg = NULL, *host = env->host_profile, *today_arg = NULL,
+               *day;
     char *dir = NULL;
     int json = 0, rc = CLI_USAGE, c;
     vc_filter f = {0};
@@ -234,7 +237,6 @@ static int cmd_cells(cli_env *env, int argc, char **argv)
     vmdrv_ctx *ctx = NULL;
     vc_cells cells = {0};
     vu_strv errs = VU_STRV_INIT;
-    vc_today(today);
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -274,24 +276,12 @@ static int cmd_cells(cli_env *env, int argc, char **argv)
         rc = cli_usage("matrix", "cells takes no argument '%s'", argv[optind]);
         goto cleanup;
     }
-    if (today_arg && !check_date(today_arg)) {
-        rc = cli_usage("matrix", "--today takes YYYY-MM-DD, not '%s'",
-                       today_arg);
+    if (!(day = pick_today(today_arg, today)))
         goto cleanup;
-    }
-    if (f.at && !vc_version_valid(f.at)) {
-        rc = cli_usage("matrix",
-                       "--at takes a release such as '1.16', not '%s'", f.at);
+    if (cli_matrix_check_at("matrix", f.at))
         goto cleanup;
-    }
-    dir = dir_arg ? vu_strdup(dir_arg) : default_dir();
-    if (!dir)
+    if (cli_matrix_open(dir_arg, "its folder", day, &m, &dir))
         goto cleanup;
-    if (vc_matrix_load_print(&m, dir, today_arg ? today_arg : today, stderr)) {
-        cli_error("the matrix '%s' does not load; run 'vmdrv matrix check'",
-                  dir);
-        goto cleanup;
-    }
     if (f.driver && !vc_matrix_driver(m, f.driver)) {
         rc = cli_usage("matrix", "unknown driver '%s'", f.driver);
         goto cleanup;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "matrix_common.h"
 #include "table.h"
 #include "vu_fs.h"
 
@@ -124,23 +125,11 @@ int cli_cmd_table(cli_env *env, int argc, char **argv)
                        format);
         goto cleanup;
     }
-    if (o.at && !vc_version_valid(o.at)) {
-        rc = cli_usage("table", "--at takes a release such as '1.16', not '%s'",
-                       o.at);
+    if (cli_matrix_check_at("table", o.at))
         goto cleanup;
-    }
-    dir = dir_arg ? vu_strdup(dir_arg) : cli_data_path("matrix");
-    if (!dir) {
-        cli_error("cannot find the shipped matrix: give --matrix DIR, or set "
-                  "VMDRV_SOURCE_DIR");
-        goto cleanup;
-    }
     /* rendering does not judge known-broken expiry: no date */
-    if (vc_matrix_load_print(&m, dir, NULL, stderr)) {
-        cli_error("the matrix '%s' does not load; run 'vmdrv matrix check'",
-                  dir);
+    if (cli_matrix_open(dir_arg, "--matrix DIR", NULL, &m, &dir))
         goto cleanup;
-    }
     if (!list)
         vc_table_render(m, fmt, &o, &out);
     else if (strcmp(list, "supported") == 0)

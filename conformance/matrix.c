@@ -79,6 +79,28 @@ static void *grow(void *arr_ptr, size_t *n, size_t *cap, size_t size)
     return slot;
 }
 
+/* The element of v (n of size bytes each, the key its first member)
+   whose key is key; NULL when none is, or key is NULL. */
+static void *find_key(const void *v, size_t n, size_t size, const char *key)
+{
+    for (size_t i = 0; key && i < n; i++) {
+        const char *const *k = (const void *)((const char *)v + i * size);
+        if (strcmp(*k, key) == 0)
+            return (void *)k;
+    }
+    return NULL;
+}
+
+/* The keys of v (as for find_key) joined by ", "; owned. */
+static char *join_key_list(const void *v, size_t n, size_t size)
+{
+    vu_buf b = VU_BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        vu_buf_printf(&b, "%s%s", i ? ", " : "",
+                      *(const char *const *)((const char *)v + i * size));
+    return vu_buf_detach(&b);
+}
+
 static void keylist_add(keylist *l, const char *key, const vu_ydoc *doc,
                         const vu_ynode *node)
 {
@@ -90,10 +112,7 @@ static void keylist_add(keylist *l, const char *key, const vu_ydoc *doc,
 
 static const keyref *keylist_find(const keylist *l, const char *key)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].key, key) == 0)
-            return &l->v[i];
-    return NULL;
+    return find_key(l->v, l->n, sizeof *l->v, key);
 }
 
 static vc_src src_of(const vu_ydoc *doc, const vu_ynode *n)
@@ -120,6 +139,18 @@ static int is_map(loader *l, const vu_ydoc *doc, const vu_ynode *n,
     vu_yerr(l->errs, doc, n, "%s is a mapping of keys, found a %s", what,
             n ? vu_ykind_name(n->kind) : "nothing");
     return 0;
+}
+
+/* 1 when n is a mapping (else reported as for is_map) of only the keys
+   named in keys, with each of req; the others are reported. */
+static int open_item(loader *l, const vu_ydoc *doc, const vu_ynode *n,
+                     const char *what, const char *const *keys,
+                     const char *const *req)
+{
+    if (!is_map(l, doc, n, what))
+        return 0;
+    vu_ycheck_keys(l->errs, doc, n, keys);
+    return !vu_ycheck_required(l->errs, doc, n, req);
 }
 
 static const char *get_str(loader *l, const vu_ydoc *doc, const vu_ynode *n)
@@ -216,9 +247,15 @@ static const vu_ynode *section_list(loader *l, const vu_ydoc *doc,
 
 static char *join_keys(const keylist *l)
 {
+    return join_key_list(l->v, l->n, sizeof *l->v);
+}
+
+/* The capability keys of the SDK joined by ", "; owned. */
+static char *join_caps(void)
+{
     vu_buf b = VU_BUF_INIT;
-    for (size_t i = 0; i < l->n; i++)
-        vu_buf_printf(&b, "%s%s", i ? ", " : "", l->v[i].key);
+    for (int c = 0; c < VMDRV_CAP__COUNT; c++)
+        vu_buf_printf(&b, "%s%s", c ? ", " : "", vmdrv_cap_key((vmdrv_cap)c));
     return vu_buf_detach(&b);
 }
 
@@ -232,13 +269,11 @@ static const vc_platform *ref_platform(loader *l, const vu_ydoc *doc,
         return NULL;
     const vc_platform *p = vc_matrix_platform(l->m, key);
     if (!p) {
-        vu_buf known = VU_BUF_INIT;
-        for (size_t i = 0; i < l->m->n_platforms; i++)
-            vu_buf_printf(&known, "%s%s", i ? ", " : "",
-                          l->m->platforms[i].key);
+        char *known = join_key_list(l->m->platforms, l->m->n_platforms,
+                                    sizeof *l->m->platforms);
         vu_yerr(l->errs, doc, n, "unknown platform '%s' (known platforms: %s)",
-                key, vu_buf_str(&known));
-        vu_buf_clear(&known);
+                key, known);
+        free(known);
     }
     return p;
 }
@@ -276,22 +311,18 @@ static const char *ref_edition(loader *l, const vu_ydoc *doc, const vu_ynode *n,
     }
     if (vc_platform_edition(p, key))
         return key;
-    vu_buf known = VU_BUF_INIT;
-    for (size_t i = 0; i < p->n_editions; i++)
-        vu_buf_printf(&known, "%s%s", i ? ", " : "", p->editions[i].key);
+    char *known =
+        join_key_list(p->editions, p->n_editions, sizeof *p->editions);
     vu_yerr(l->errs, doc, n,
             "unknown edition '%s' of platform '%s' (known editions: %s)", key,
-            p->key, vu_buf_str(&known));
-    vu_buf_clear(&known);
+            p->key, known);
+    free(known);
     return NULL;
 }
 
 static int has_arch(const vc_platform *p, const char *arch)
 {
-    for (size_t i = 0; i < p->n_arches; i++)
-        if (strcmp(p->arches[i], arch) == 0)
-            return 1;
-    return 0;
+    return find_key(p->arches, p->n_arches, sizeof *p->arches, arch) != NULL;
 }
 
 /* An arches list, each one checked against the platform's. */
@@ -304,13 +335,11 @@ static const char **ref_arches(loader *l, const vu_ydoc *doc, const vu_ynode *n,
     for (size_t i = 0; i < *count; i++) {
         if (has_arch(p, v[i]))
             continue;
-        vu_buf known = VU_BUF_INIT;
-        for (size_t j = 0; j < p->n_arches; j++)
-            vu_buf_printf(&known, "%s%s", j ? ", " : "", p->arches[j]);
+        char *known = join_key_list(p->arches, p->n_arches, sizeof *p->arches);
         vu_yerr(l->errs, doc, n->items[i],
                 "unknown arch '%s' of platform '%s' (known arches: %s)", v[i],
-                p->key, vu_buf_str(&known));
-        vu_buf_clear(&known);
+                p->key, known);
+        free(known);
     }
     return v;
 }
@@ -444,10 +473,7 @@ static void read_platform(loader *l, const vu_ydoc *doc, const vu_ynode *n)
         p->editions = pool_alloc(l->p, (v->n + 1) * sizeof *p->editions);
         for (size_t i = 0; i < v->n; i++) {
             const vu_ynode *e = v->items[i];
-            if (!is_map(l, doc, e, "an edition"))
-                continue;
-            vu_ycheck_keys(l->errs, doc, e, ekeys);
-            if (vu_ycheck_required(l->errs, doc, e, ekeys))
+            if (!open_item(l, doc, e, "an edition", ekeys, ekeys))
                 continue;
             const vu_ynode *ek = vu_ymap_get(e, "key");
             const char *k = get_str(l, doc, ek);
@@ -539,10 +565,7 @@ static void read_avail(loader *l, const vu_ydoc *doc, const vu_ynode *n,
         "platform", "editions", "arches", "since", "until", "note", NULL};
     static const char *const req[] = {"platform", NULL};
     a->src = src_of(doc, n);
-    if (!is_map(l, doc, n, "an availability entry"))
-        return;
-    vu_ycheck_keys(l->errs, doc, n, keys);
-    if (vu_ycheck_required(l->errs, doc, n, req))
+    if (!open_item(l, doc, n, "an availability entry", keys, req))
         return;
     const vc_platform *p = ref_platform(l, doc, vu_ymap_get(n, "platform"));
     if (!p)
@@ -573,10 +596,7 @@ static void read_driver(loader *l, const vu_ydoc *doc, const vu_ynode *n)
     static const char *const keys[] = {"key", "name", "published", "available",
                                        NULL};
     static const char *const req[] = {"key", "name", NULL};
-    if (!is_map(l, doc, n, "a driver"))
-        return;
-    vu_ycheck_keys(l->errs, doc, n, keys);
-    if (vu_ycheck_required(l->errs, doc, n, req))
+    if (!open_item(l, doc, n, "a driver", keys, req))
         return;
     const vu_ynode *kn = vu_ymap_get(n, "key");
     const char *key = get_key(l, doc, kn);
@@ -604,10 +624,7 @@ static void read_default(loader *l, const vu_ydoc *doc, const vu_ynode *n)
     static const char *const keys[] = {
         "platform", "edition", "arches", "driver", "since", "until", NULL};
     static const char *const req[] = {"platform", "driver", NULL};
-    if (!is_map(l, doc, n, "a default rule"))
-        return;
-    vu_ycheck_keys(l->errs, doc, n, keys);
-    if (vu_ycheck_required(l->errs, doc, n, req))
+    if (!open_item(l, doc, n, "a default rule", keys, req))
         return;
     const vc_platform *p = ref_platform(l, doc, vu_ymap_get(n, "platform"));
     const char *drv = ref_driver(l, doc, vu_ymap_get(n, "driver"));
@@ -637,23 +654,19 @@ static void read_exception(loader *l, const vu_ydoc *doc, const vu_ynode *n)
                                        "link", "link_text", NULL};
     static const char *const req[] = {"key", "kind",   "platform", "from",
                                       "to",  "states", NULL};
-    if (!is_map(l, doc, n, "an exception"))
-        return;
-    vu_ycheck_keys(l->errs, doc, n, keys);
-    if (vu_ycheck_required(l->errs, doc, n, req))
+    if (!open_item(l, doc, n, "an exception", keys, req))
         return;
     const vu_ynode *kn = vu_ymap_get(n, "key");
     const char *key = get_key(l, doc, kn);
     if (!key)
         return;
-    for (size_t i = 0; i < l->m->n_exceptions; i++) {
-        const vc_exception *o = &l->m->exceptions[i];
-        if (strcmp(o->key, key) == 0) {
-            vu_yerr(l->errs, doc, kn,
-                    "duplicate exception '%s' (first at %s:%d:%d)", key,
-                    o->src.file, o->src.line, o->src.col);
-            return;
-        }
+    const vc_exception *o = find_key(l->m->exceptions, l->m->n_exceptions,
+                                     sizeof *l->m->exceptions, key);
+    if (o) {
+        vu_yerr(l->errs, doc, kn,
+                "duplicate exception '%s' (first at %s:%d:%d)", key,
+                o->src.file, o->src.line, o->src.col);
+        return;
     }
     const vu_ynode *kind = vu_ymap_get(n, "kind");
     const char *k = get_str(l, doc, kind);
@@ -701,10 +714,7 @@ static void read_support(loader *l, const vu_ydoc *doc, const vu_ynode *n,
                                        "until",  "note",      NULL};
     static const char *const req[] = {"driver", NULL};
     s->src = src_of(doc, n);
-    if (!is_map(l, doc, n, "a support entry"))
-        return;
-    vu_ycheck_keys(l->errs, doc, n, keys);
-    if (vu_ycheck_required(l->errs, doc, n, req))
+    if (!open_item(l, doc, n, "a support entry", keys, req))
         return;
     s->driver = ref_driver(l, doc, vu_ymap_get(n, "driver"));
     const vu_ynode *v = vu_ymap_get(n, "platforms");
@@ -727,10 +737,7 @@ static void read_feature(loader *l, const vu_ydoc *doc, const vu_ynode *n)
                                        "links",     "support", NULL};
     static const char *const req[] = {"key", "name", NULL};
     static const char *const lkeys[] = {"text", "href", NULL};
-    if (!is_map(l, doc, n, "a feature"))
-        return;
-    vu_ycheck_keys(l->errs, doc, n, keys);
-    if (vu_ycheck_required(l->errs, doc, n, req))
+    if (!open_item(l, doc, n, "a feature", keys, req))
         return;
     const vu_ynode *kn = vu_ymap_get(n, "key");
     const char *key = get_str(l, doc, kn);
@@ -738,15 +745,12 @@ static void read_feature(loader *l, const vu_ydoc *doc, const vu_ynode *n)
         return;
     int cap = vmdrv_cap_from_key(key);
     if (cap < 0) {
-        vu_buf valid = VU_BUF_INIT;
-        for (int c = 0; c < VMDRV_CAP__COUNT; c++)
-            vu_buf_printf(&valid, "%s%s", c ? ", " : "",
-                          vmdrv_cap_key((vmdrv_cap)c));
+        char *valid = join_caps();
         vu_yerr(l->errs, doc, kn,
                 "unknown feature key '%s': not a capability of the SDK "
                 "(valid keys: %s)",
-                key, vu_buf_str(&valid));
-        vu_buf_clear(&valid);
+                key, valid);
+        free(valid);
         return;
     }
     vc_feature *f =
@@ -775,10 +779,7 @@ static void read_feature(loader *l, const vu_ydoc *doc, const vu_ynode *n)
         f->links = pool_alloc(l->p, (v->n + 1) * sizeof *f->links);
         for (size_t i = 0; i < v->n; i++) {
             const vu_ynode *ln = v->items[i];
-            if (!is_map(l, doc, ln, "a link"))
-                continue;
-            vu_ycheck_keys(l->errs, doc, ln, lkeys);
-            if (vu_ycheck_required(l->errs, doc, ln, lkeys))
+            if (!open_item(l, doc, ln, "a link", lkeys, lkeys))
                 continue;
             vc_link *lk = &f->links[f->n_links];
             lk->text = get_str(l, doc, vu_ymap_get(ln, "text"));
@@ -867,10 +868,7 @@ static void read_case(loader *l, const vu_ydoc *doc, const vu_ynode *n)
                                        "must_run",    "timeout", "requires",
                                        "description", NULL};
     static const char *const req[] = {"id", NULL};
-    if (!is_map(l, doc, n, "a case"))
-        return;
-    vu_ycheck_keys(l->errs, doc, n, keys);
-    if (vu_ycheck_required(l->errs, doc, n, req))
+    if (!open_item(l, doc, n, "a case", keys, req))
         return;
     const vu_ynode *idn = vu_ymap_get(n, "id");
     const char *id = get_str(l, doc, idn);
@@ -955,14 +953,10 @@ static void read_case(loader *l, const vu_ydoc *doc, const vu_ynode *n)
         for (size_t i = 0; i < cnt; i++) {
             int cap = vmdrv_cap_from_key(caps[i]);
             if (cap < 0) {
-                vu_buf valid = VU_BUF_INIT;
-                for (int k = 0; k < VMDRV_CAP__COUNT; k++)
-                    vu_buf_printf(&valid, "%s%s", k ? ", " : "",
-                                  vmdrv_cap_key((vmdrv_cap)k));
+                char *valid = join_caps();
                 vu_yerr(l->errs, doc, v->items[i],
-                        "unknown capability '%s' (valid: %s)", caps[i],
-                        vu_buf_str(&valid));
-                vu_buf_clear(&valid);
+                        "unknown capability '%s' (valid: %s)", caps[i], valid);
+                free(valid);
                 continue;
             }
             c->requires |= VMDRV_CAP_BIT(cap);
@@ -986,10 +980,7 @@ static void read_broken(loader *l, const vu_ydoc *doc, const vu_ynode *n)
                                        "feature",  "case",    "link", "expires",
                                        "reason",   NULL};
     static const char *const req[] = {"link", "expires", NULL};
-    if (!is_map(l, doc, n, "a known-broken entry"))
-        return;
-    vu_ycheck_keys(l->errs, doc, n, keys);
-    if (vu_ycheck_required(l->errs, doc, n, req))
+    if (!open_item(l, doc, n, "a known-broken entry", keys, req))
         return;
     vc_broken b = {.src = src_of(doc, n)};
     int ok = 1;
@@ -1077,42 +1068,31 @@ static void read_broken(loader *l, const vu_ydoc *doc, const vu_ynode *n)
     *slot = b;
 }
 
-static void pass_b(loader *l, const vu_ydoc *doc)
-{
-    const vu_ynode *list;
-    if ((list = section_list(l, doc, "drivers")))
-        for (size_t i = 0; i < list->n; i++)
-            read_driver(l, doc, list->items[i]);
-}
+typedef void read_item_fn(loader *l, const vu_ydoc *doc, const vu_ynode *n);
 
-static void pass_b2(loader *l, const vu_ydoc *doc)
-{
-    const vu_ynode *list;
-    if ((list = section_list(l, doc, "defaults")))
-        for (size_t i = 0; i < list->n; i++)
-            read_default(l, doc, list->items[i]);
-    if ((list = section_list(l, doc, "exceptions")))
-        for (size_t i = 0; i < list->n; i++)
-            read_exception(l, doc, list->items[i]);
-    if ((list = section_list(l, doc, "features")))
-        for (size_t i = 0; i < list->n; i++)
-            read_feature(l, doc, list->items[i]);
-}
+/* Pass B's sections in the order they are read, each over every file
+   before the next: a step reads what an earlier step resolved. */
+static const struct {
+    const char *section;
+    read_item_fn *read;
+    int step;
+} pass_b_sections[] = {
+    {"drivers", read_driver, 0},       {"defaults", read_default, 1},
+    {"exceptions", read_exception, 1}, {"features", read_feature, 1},
+    {"cases", read_case, 2},           {"known_broken", read_broken, 3},
+};
 
-static void pass_b3(loader *l, const vu_ydoc *doc)
+/* Read the sections of pass B's step in doc. */
+static void pass_b(loader *l, const vu_ydoc *doc, int step)
 {
-    const vu_ynode *list;
-    if ((list = section_list(l, doc, "cases")))
-        for (size_t i = 0; i < list->n; i++)
-            read_case(l, doc, list->items[i]);
-}
-
-static void pass_b4(loader *l, const vu_ydoc *doc)
-{
-    const vu_ynode *list;
-    if ((list = section_list(l, doc, "known_broken")))
-        for (size_t i = 0; i < list->n; i++)
-            read_broken(l, doc, list->items[i]);
+    for (size_t s = 0; s < sizeof pass_b_sections / sizeof *pass_b_sections;
+         s++) {
+        if (pass_b_sections[s].step != step)
+            continue;
+        const vu_ynode *list = section_list(l, doc, pass_b_sections[s].section);
+        for (size_t i = 0; list && i < list->n; i++)
+            pass_b_sections[s].read(l, doc, list->items[i]);
+    }
 }
 
 /* ---- pass C: whole-matrix checks ---------------------------------------- */
@@ -1490,18 +1470,10 @@ static int load(vc_matrix **out, const char *dir, const char *const *files,
     for (size_t i = 0; i < l.p->n_docs; i++)
         pass_a(&l, docs[i]);
     /* pass B in dependency order: drivers, then what names them */
-    for (size_t i = 0; i < l.p->n_docs; i++)
-        if (docs[i]->root->kind == VU_Y_MAP)
-            pass_b(&l, docs[i]);
-    for (size_t i = 0; i < l.p->n_docs; i++)
-        if (docs[i]->root->kind == VU_Y_MAP)
-            pass_b2(&l, docs[i]);
-    for (size_t i = 0; i < l.p->n_docs; i++)
-        if (docs[i]->root->kind == VU_Y_MAP)
-            pass_b3(&l, docs[i]);
-    for (size_t i = 0; i < l.p->n_docs; i++)
-        if (docs[i]->root->kind == VU_Y_MAP)
-            pass_b4(&l, docs[i]);
+    for (int step = 0; step < 4; step++)
+        for (size_t i = 0; i < l.p->n_docs; i++)
+            if (docs[i]->root->kind == VU_Y_MAP)
+                pass_b(&l, docs[i], step);
     if (errs->n == errs_before)
         pass_c(&l);
     qsort(texts, n_files, sizeof *texts, cmp_file_text);
@@ -1630,34 +1602,22 @@ const char *vc_matrix_at(const vc_matrix *m, const char *at)
 
 const vc_platform *vc_matrix_platform(const vc_matrix *m, const char *key)
 {
-    for (size_t i = 0; key && i < m->n_platforms; i++)
-        if (strcmp(m->platforms[i].key, key) == 0)
-            return &m->platforms[i];
-    return NULL;
+    return find_key(m->platforms, m->n_platforms, sizeof *m->platforms, key);
 }
 
 const vc_edition *vc_platform_edition(const vc_platform *p, const char *key)
 {
-    for (size_t i = 0; key && i < p->n_editions; i++)
-        if (strcmp(p->editions[i].key, key) == 0)
-            return &p->editions[i];
-    return NULL;
+    return find_key(p->editions, p->n_editions, sizeof *p->editions, key);
 }
 
 const vc_driver *vc_matrix_driver(const vc_matrix *m, const char *key)
 {
-    for (size_t i = 0; key && i < m->n_drivers; i++)
-        if (strcmp(m->drivers[i].key, key) == 0)
-            return &m->drivers[i];
-    return NULL;
+    return find_key(m->drivers, m->n_drivers, sizeof *m->drivers, key);
 }
 
 const vc_feature *vc_matrix_feature(const vc_matrix *m, const char *key)
 {
-    for (size_t i = 0; key && i < m->n_features; i++)
-        if (strcmp(m->features[i].key, key) == 0)
-            return &m->features[i];
-    return NULL;
+    return find_key(m->features, m->n_features, sizeof *m->features, key);
 }
 
 const vc_feature *vc_matrix_feature_cap(const vc_matrix *m, int cap)
@@ -1670,10 +1630,7 @@ const vc_feature *vc_matrix_feature_cap(const vc_matrix *m, int cap)
 
 const vc_case *vc_matrix_case(const vc_matrix *m, const char *id)
 {
-    for (size_t i = 0; id && i < m->n_cases; i++)
-        if (strcmp(m->cases[i].id, id) == 0)
-            return &m->cases[i];
-    return NULL;
+    return find_key(m->cases, m->n_cases, sizeof *m->cases, id);
 }
 
 void vc_target_from_host(vc_target *t, const vmdrv_host *host)
@@ -1684,6 +1641,28 @@ void vc_target_from_host(vc_target *t, const vmdrv_host *host)
         t->edition = vmdrv_edition_name(host->edition);
     t->arch =
         host->arch != VMDRV_ARCH_UNKNOWN ? vmdrv_arch_name(host->arch) : NULL;
+}
+
+int vc_matrix_next_host(const vc_matrix *m, vc_host *h)
+{
+    size_t i = h->next_;
+    for (size_t p = 0; p < m->n_platforms; p++) {
+        const vc_platform *pl = &m->platforms[p];
+        size_t ne = pl->n_editions ? pl->n_editions : 1;
+        if (i >= ne * pl->n_arches) {
+            i -= ne * pl->n_arches;
+            continue;
+        }
+        h->platform = pl;
+        h->edition = pl->n_editions ? &pl->editions[i / pl->n_arches] : NULL;
+        h->arch = pl->arches[i % pl->n_arches];
+        h->target.platform = pl->key;
+        h->target.edition = h->edition ? h->edition->key : NULL;
+        h->target.arch = h->arch;
+        h->next_++;
+        return 1;
+    }
+    return 0;
 }
 
 static int avail_matches(const vc_avail *a, const vc_target *t)

@@ -236,6 +236,21 @@ typedef struct vc_target {
 /* Map an SDK host descriptor; edition is NULL where it is unknown. */
 void vc_target_from_host(vc_target *t, const vmdrv_host *host);
 
+/* One host combination of the matrix: a platform, one of its editions
+ * (none when it has none) and one of its arches. */
+typedef struct vc_host {
+    const vc_platform *platform;
+    const vc_edition *edition; /* NULL when the platform has none */
+    const char *arch;
+    vc_target target;
+    size_t next_; /* zero before the first */
+} vc_host;
+
+/* Step h, zeroed at first, to the next host combination, platforms in
+ * order, then editions, then arches: 1, or 0 after the last.
+ *     for (vc_host h = {0}; vc_matrix_next_host(m, &h);) ...        */
+int vc_matrix_next_host(const vc_matrix *m, vc_host *h);
+
 /* ---- drivers on a platform ---------------------------------------------- */
 
 typedef enum vc_dstatus {

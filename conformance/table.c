@@ -244,57 +244,47 @@ static json_t *json_grid(const vc_matrix *m, const char *at,
                          const vc_table_opts *o)
 {
     json_t *grid = json_array();
-    for (size_t p = 0; p < m->n_platforms; p++) {
-        const vc_platform *pl = &m->platforms[p];
-        size_t ne = pl->n_editions ? pl->n_editions : 1;
-        for (size_t e = 0; e < ne; e++) {
-            const vc_edition *ed = pl->n_editions ? &pl->editions[e] : NULL;
-            for (size_t a = 0; a < pl->n_arches; a++) {
-                vc_target t = {pl->key, ed ? ed->key : NULL, pl->arches[a]};
-                const vc_default *dflt = vc_matrix_default(m, at, &t);
-                json_t *row = json_object();
-                json_object_set_new(row, "platform", json_string(pl->key));
-                json_object_set_new(row, "edition",
-                                    json_opt(ed ? ed->key : NULL));
-                json_object_set_new(row, "arch", json_string(pl->arches[a]));
-                json_object_set_new(row, "default",
-                                    json_opt(dflt ? dflt->driver : NULL));
-                json_t *drivers = json_object();
-                for (size_t d = 0; d < m->n_drivers; d++) {
-                    const vc_driver *drv = &m->drivers[d];
-                    if (!drv->published)
-                        continue;
-                    vc_driver_state st;
-                    vc_matrix_driver_status(m, at, &t, drv->key, &st);
-                    json_t *dj = json_object();
-                    json_object_set_new(
-                        dj, "status",
-                        json_string(
-                            st.status == VC_DRIVER_AVAILABLE ? "available"
+    for (vc_host h = {0}; vc_matrix_next_host(m, &h);) {
+        const vc_default *dflt = vc_matrix_default(m, at, &h.target);
+        json_t *row = json_object();
+        json_object_set_new(row, "platform", json_string(h.platform->key));
+        json_object_set_new(row, "edition", json_opt(h.target.edition));
+        json_object_set_new(row, "arch", json_string(h.arch));
+        json_object_set_new(row, "default",
+                            json_opt(dflt ? dflt->driver : NULL));
+        json_t *drivers = json_object();
+        for (size_t d = 0; d < m->n_drivers; d++) {
+            const vc_driver *drv = &m->drivers[d];
+            if (!drv->published)
+                continue;
+            vc_driver_state st;
+            vc_matrix_driver_status(m, at, &h.target, drv->key, &st);
+            json_t *dj = json_object();
+            json_object_set_new(
+                dj, "status",
+                json_string(st.status == VC_DRIVER_AVAILABLE ? "available"
                             : st.status == VC_DRIVER_RETIRED ? "retired"
                                                              : "unavailable"));
-                    if (st.retired_in)
-                        json_object_set_new(dj, "retired_in",
-                                            json_string(st.retired_in));
-                    if (st.status == VC_DRIVER_AVAILABLE) {
-                        json_t *fj = json_object();
-                        for (size_t f = 0; f < m->n_features; f++) {
-                            if (!feature_selected(&m->features[f], o))
-                                continue;
-                            vc_expect x =
-                                vc_matrix_support(m, at, &t, drv->key,
-                                                  &m->features[f], NULL, NULL);
-                            json_object_set_new(fj, m->features[f].key,
-                                                json_string(vc_expect_name(x)));
-                        }
-                        json_object_set_new(dj, "features", fj);
-                    }
-                    json_object_set_new(drivers, drv->key, dj);
+            if (st.retired_in)
+                json_object_set_new(dj, "retired_in",
+                                    json_string(st.retired_in));
+            if (st.status == VC_DRIVER_AVAILABLE) {
+                json_t *fj = json_object();
+                for (size_t f = 0; f < m->n_features; f++) {
+                    if (!feature_selected(&m->features[f], o))
+                        continue;
+                    vc_expect x =
+                        vc_matrix_support(m, at, &h.target, drv->key,
+                                          &m->features[f], NULL, NULL);
+                    json_object_set_new(fj, m->features[f].key,
+                                        json_string(vc_expect_name(x)));
                 }
-                json_object_set_new(row, "drivers", drivers);
-                json_array_append_new(grid, row);
+                json_object_set_new(dj, "features", fj);
             }
+            json_object_set_new(drivers, drv->key, dj);
         }
+        json_object_set_new(row, "drivers", drivers);
+        json_array_append_new(grid, row);
     }
     return grid;
 }
@@ -478,51 +468,43 @@ static void render_html(const vc_matrix *m, const vc_table_opts *o, vu_buf *out)
             vu_buf_puts(out, "</th>");
         }
         vu_buf_puts(out, "</tr>\n");
-        for (size_t p = 0; p < m->n_platforms; p++) {
-            const vc_platform *pl = &m->platforms[p];
-            size_t ne = pl->n_editions ? pl->n_editions : 1;
-            for (size_t e = 0; e < ne; e++) {
-                const vc_edition *ed = pl->n_editions ? &pl->editions[e] : NULL;
-                for (size_t a = 0; a < pl->n_arches; a++) {
-                    vc_target t = {pl->key, ed ? ed->key : NULL, pl->arches[a]};
-                    const vc_default *dflt = vc_matrix_default(m, at, &t);
-                    vu_buf_puts(out, "<tr><th scope=\"row\">");
-                    html_esc(out, ed ? ed->name : pl->name);
-                    vu_buf_printf(out, " %s</th>", pl->arches[a]);
-                    for (size_t c = 0; c < n_cols; c++) {
-                        vc_driver_state st;
-                        vc_matrix_driver_status(m, at, &t, cols[c]->key, &st);
-                        if (st.status != VC_DRIVER_AVAILABLE) {
-                            vu_buf_puts(out, "<td class=\"na\">&mdash;</td>");
-                            continue;
-                        }
-                        if (!f) {
-                            int is_default =
-                                dflt && strcmp(dflt->driver, cols[c]->key) == 0;
-                            vu_buf_printf(out, "<td class=\"yes\">%s</td>",
-                                          is_default ? "default" : "available");
-                            continue;
-                        }
-                        const vc_support *s;
-                        vc_expect x = vc_matrix_support(m, at, &t, cols[c]->key,
-                                                        f, NULL, &s);
-                        if (x != VC_EXPECT_SUPPORTED) {
-                            vu_buf_puts(out, "<td class=\"no\">no</td>");
-                            continue;
-                        }
-                        vu_buf_puts(out, "<td class=\"yes\">yes");
-                        if (s->range.since)
-                            vu_buf_printf(out, " (since %s)", s->range.since);
-                        if (s->note) {
-                            vu_buf_puts(out, "<br><small>");
-                            html_esc(out, s->note);
-                            vu_buf_puts(out, "</small>");
-                        }
-                        vu_buf_puts(out, "</td>");
-                    }
-                    vu_buf_puts(out, "</tr>\n");
+        for (vc_host h = {0}; vc_matrix_next_host(m, &h);) {
+            const vc_default *dflt = vc_matrix_default(m, at, &h.target);
+            vu_buf_puts(out, "<tr><th scope=\"row\">");
+            html_esc(out, h.edition ? h.edition->name : h.platform->name);
+            vu_buf_printf(out, " %s</th>", h.arch);
+            for (size_t c = 0; c < n_cols; c++) {
+                vc_driver_state st;
+                vc_matrix_driver_status(m, at, &h.target, cols[c]->key, &st);
+                if (st.status != VC_DRIVER_AVAILABLE) {
+                    vu_buf_puts(out, "<td class=\"na\">&mdash;</td>");
+                    continue;
                 }
+                if (!f) {
+                    int is_default =
+                        dflt && strcmp(dflt->driver, cols[c]->key) == 0;
+                    vu_buf_printf(out, "<td class=\"yes\">%s</td>",
+                                  is_default ? "default" : "available");
+                    continue;
+                }
+                const vc_support *s;
+                vc_expect x = vc_matrix_support(m, at, &h.target, cols[c]->key,
+                                                f, NULL, &s);
+                if (x != VC_EXPECT_SUPPORTED) {
+                    vu_buf_puts(out, "<td class=\"no\">no</td>");
+                    continue;
+                }
+                vu_buf_puts(out, "<td class=\"yes\">yes");
+                if (s->range.since)
+                    vu_buf_printf(out, " (since %s)", s->range.since);
+                if (s->note) {
+                    vu_buf_puts(out, "<br><small>");
+                    html_esc(out, s->note);
+                    vu_buf_puts(out, "</small>");
+                }
+                vu_buf_puts(out, "</td>");
             }
+            vu_buf_puts(out, "</tr>\n");
         }
         vu_buf_puts(out, "</table>\n");
     }

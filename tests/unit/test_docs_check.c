@@ -25,35 +25,7 @@
 #include "vu_fs.h"
 #include "vu_str.h"
 
-static char *src_path(const char *rel)
-{
-    const char *root = getenv("VMDRV_SOURCE_DIR");
-    return vu_path_join(root && *root ? root : ".", rel);
-}
-
-static char *read_src(const char *rel)
-{
-    char *path = src_path(rel), *text = NULL;
-    size_t len;
-    if (vu_read_file(path, &text, &len) != 0)
-        fail_msg("cannot read '%s'", path);
-    free(path);
-    return text;
-}
-
-static vc_matrix *load_shipped(void)
-{
-    char *dir = src_path("matrix");
-    vc_matrix *m = NULL;
-    vu_strv errs = VU_STRV_INIT;
-    int rc = vc_matrix_load(&m, dir, NULL, &errs);
-    for (size_t i = 0; i < errs.n; i++)
-        print_error("%s\n", errs.v[i]);
-    assert_int_equal(rc, 0);
-    vu_strv_clear(&errs);
-    free(dir);
-    return m;
-}
+#include "matrix_test_helpers.h"
 
 /* The seed with from replaced by to (which must occur exactly once). */
 static char *altered(const char *from, const char *to)
@@ -141,7 +113,7 @@ static const char two_exceptions[] =
 static void test_docs__seed_agrees(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     char *seed = read_src("tests/data/seed-driver.md");
     vc_docs_report r;
     check(m, seed, &r);
@@ -191,7 +163,7 @@ static void test_docs__seed_copy_is_current(void **state)
 static void test_docs__hyperv_out_of_native_mounts(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     want w[] = {{51, "table",
                  "the matrix says 'Hyper-V' supports 'Native mounts' at "
                  "release '1.16', but the page does not list it",
@@ -204,7 +176,7 @@ static void test_docs__hyperv_out_of_native_mounts(void **state)
 static void test_docs__driver_moved(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     /* VirtualBox moved from the macOS bullet to the Linux one */
     char *step = altered("the options are QEMU and VirtualBox.",
                          "the options are QEMU.");
@@ -236,7 +208,7 @@ static void test_docs__driver_moved(void **state)
 static void test_docs__default_changed(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     want w[] = {{27, "default-drivers",
                  "the page says 'Hyper-V' is the default on 'Windows Home', "
                  "the matrix says 'VirtualBox'",
@@ -259,7 +231,7 @@ static void test_docs__default_changed(void **state)
 static void test_docs__row_removed(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     want w[] = {{49, "table",
                  "the matrix shows 'Native mounts' in the table, but the "
                  "page's table has no row for it",
@@ -277,7 +249,7 @@ static void test_docs__row_removed(void **state)
 static void test_docs__versions_changed(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     want w1[] = {{17, "retired-drivers",
                   "the page says 'Hyperkit' is no longer available on 'macOS' "
                   "as of '1.14', the matrix retires it as of '1.13'",
@@ -301,7 +273,7 @@ static void test_docs__versions_changed(void **state)
 static void test_docs__retired_sentence(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     want w[] = {{16, "retired-drivers",
                  "the matrix retires 'LXD' on 'Linux' as of '1.16', but the "
                  "page does not say so",
@@ -331,7 +303,7 @@ static void test_docs__retired_sentence(void **state)
 static void test_docs__edition_qualifier(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     want w[] = {{18, "supported-drivers",
                  "the page offers 'Hyper-V' on every edition of 'Windows', "
                  "but the matrix only on 'Windows Pro'",
@@ -345,7 +317,7 @@ static void test_docs__edition_qualifier(void **state)
 static void test_docs__history(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     want w[] = {{57, "history",
                  "the matrix says 'libvirt' supports 'VM suspension' at "
                  "release '1.15', but the page does not list it",
@@ -370,7 +342,7 @@ static void test_docs__history(void **state)
 static void test_docs__notes_and_names(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     want w[] = {{51, "table",
                  "the notes of 'Native mounts' differ: the page has 'This "
                  "affects the `--type` option.', the matrix 'This affects the "
@@ -404,7 +376,7 @@ static void test_docs__notes_and_names(void **state)
 static void test_docs__missing_section(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     want w[] = {{0, "default-drivers",
                  "the page has no 'Default drivers' section", NULL, NULL}};
     expect_issues(m, "## Default drivers", "## Defaults", w, 1);
@@ -415,7 +387,7 @@ static void test_docs__missing_section(void **state)
 static void test_docs__crlf(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     char *seed = read_src("tests/data/seed-driver.md");
     vu_buf b = VU_BUF_INIT;
     for (const char *p = seed; *p; p++) {
@@ -437,7 +409,7 @@ static void test_docs__crlf(void **state)
 static void test_docs__wording_warning(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     char *text =
         altered("<ul><li>Hyper-V</li><li>QEMU</li></ul>", "Hyper-V, QEMU");
     vc_docs_report r;
@@ -456,7 +428,7 @@ static void test_docs__wording_warning(void **state)
 static void test_docs__json(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     char *text = altered("  + VirtualBox on Windows Home",
                          "  + Hyper-V on Windows Home");
     vc_docs_report r;
@@ -486,7 +458,7 @@ static void test_docs__json(void **state)
 static void test_docs__bad_release(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     vc_docs_report r;
     vu_strv errs = VU_STRV_INIT;
     assert_int_equal(vc_docs_check(m, "p.md", "", 0, "next", &r, &errs), -1);

@@ -24,29 +24,10 @@
 #include "vu_fs.h"
 #include "vu_str.h"
 
+#include "matrix_test_helpers.h"
+
 /* The day the corpus is judged on: entries expiring before it are stale. */
 #define TODAY "2025-06-01"
-
-static char *src_path(const char *rel)
-{
-    const char *root = getenv("VMDRV_SOURCE_DIR");
-    return vu_path_join(root && *root ? root : ".", rel);
-}
-
-static vc_matrix *load_shipped(void)
-{
-    char *dir = src_path("matrix");
-    vc_matrix *m = NULL;
-    vu_strv errs = VU_STRV_INIT;
-    int rc = vc_matrix_load(&m, dir, TODAY, &errs);
-    for (size_t i = 0; i < errs.n; i++)
-        print_error("%s\n", errs.v[i]);
-    assert_int_equal(rc, 0);
-    assert_non_null(m);
-    vu_strv_clear(&errs);
-    free(dir);
-    return m;
-}
 
 /* The line of file at src, for checking where a fact was found. */
 static char *src_line(vc_src s)
@@ -125,7 +106,7 @@ static void test_matrix__version_ranges(void **state)
 static void test_matrix__shipped_loads(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", TODAY);
     assert_string_equal(m->current, "1.16");
     assert_string_equal(m->history_at, "1.15");
     assert_int_equal(m->n_platforms, 3);
@@ -157,7 +138,7 @@ static void test_matrix__shipped_loads(void **state)
 static void test_matrix__shipped_cases(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", TODAY);
     int areas[VC_AREA_MIGRATION + 1] = {0};
     int per_feature[VMDRV_CAP__COUNT] = {0};
     for (size_t i = 0; i < m->n_cases; i++) {
@@ -207,7 +188,7 @@ static void assert_status(const vc_matrix *m, const char *at,
 static void test_matrix__availability(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", TODAY);
     /* On Linux, QEMU; LXD and libvirt gone as of 1.16 */
     assert_status(m, NULL, "linux", NULL, "x86_64", "qemu", VC_DRIVER_AVAILABLE,
                   NULL);
@@ -273,7 +254,7 @@ static void assert_default(const vc_matrix *m, const char *at,
 static void test_matrix__defaults(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", TODAY);
     assert_default(m, NULL, "linux", NULL, "x86_64", "qemu");
     assert_default(m, NULL, "linux", NULL, "arm64", "qemu");
     assert_default(m, NULL, "macos", NULL, "x86_64", "qemu");
@@ -289,7 +270,7 @@ static void test_matrix__defaults(void **state)
 static void test_matrix__retired(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", TODAY);
     vc_retired *r;
     size_t n;
     vc_matrix_retired(m, NULL, NULL, &r, &n);
@@ -319,7 +300,7 @@ static void test_matrix__retired(void **state)
 static void test_matrix__exception(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", TODAY);
     assert_int_equal(m->n_exceptions, 1);
     const vc_exception *e = &m->exceptions[0];
     assert_string_equal(e->platform, "macos");
@@ -353,7 +334,7 @@ static void assert_support(const vc_matrix *m, const char *at,
 static void test_matrix__feature_support(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", TODAY);
     assert_support(m, NULL, "windows", NULL, "hyperv", "native_mounts",
                    VC_EXPECT_SUPPORTED);
     assert_support(m, NULL, "linux", NULL, "qemu", "native_mounts",
@@ -477,16 +458,7 @@ static void test_matrix__bad_corpus(void **state)
 static void test_matrix__base_is_valid(void **state)
 {
     (void)state;
-    char *dir = src_path("tests/data/matrix-base");
-    vc_matrix *m = NULL;
-    vu_strv errs = VU_STRV_INIT;
-    int rc = vc_matrix_load(&m, dir, TODAY, &errs);
-    for (size_t i = 0; i < errs.n; i++)
-        print_error("%s\n", errs.v[i]);
-    assert_int_equal(rc, 0);
-    vc_matrix_free(m);
-    vu_strv_clear(&errs);
-    free(dir);
+    vc_matrix_free(load_matrix("tests/data/matrix-base", TODAY));
 }
 
 static void test_matrix__folder_errors(void **state)
@@ -529,7 +501,7 @@ static void test_matrix__hash(void **state)
     assert_int_equal(
         vc_matrix_load_files(&b, (const char *const *)rev, 5, TODAY, &errs), 0);
     assert_string_equal(a->hash_str, b->hash_str);
-    vc_matrix *shipped = load_shipped();
+    vc_matrix *shipped = load_matrix("matrix", TODAY);
     assert_string_not_equal(a->hash_str, shipped->hash_str);
     vc_matrix_free(shipped);
     vc_matrix_free(a);
@@ -569,7 +541,7 @@ static void expand(const vc_matrix *m, const vc_filter *f, vc_cells *cells)
 static void test_matrix__cells_expansion(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", TODAY);
     vc_cells cells;
     expand(m, NULL, &cells);
     assert_string_equal(cells.at, "1.16");
@@ -648,7 +620,7 @@ static void test_matrix__cells_expansion(void **state)
 static void test_matrix__cells_filters(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", TODAY);
     vc_cells cells;
     vc_filter f = {.target = {"windows", "home", "x86_64"}};
     expand(m, &f, &cells);

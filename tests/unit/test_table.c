@@ -25,35 +25,7 @@
 #include "vu_fs.h"
 #include "vu_str.h"
 
-static char *src_path(const char *rel)
-{
-    const char *root = getenv("VMDRV_SOURCE_DIR");
-    return vu_path_join(root && *root ? root : ".", rel);
-}
-
-static char *read_src(const char *rel)
-{
-    char *path = src_path(rel), *text = NULL;
-    size_t len;
-    if (vu_read_file(path, &text, &len) != 0)
-        fail_msg("cannot read '%s'", path);
-    free(path);
-    return text;
-}
-
-static vc_matrix *load_shipped(void)
-{
-    char *dir = src_path("matrix");
-    vc_matrix *m = NULL;
-    vu_strv errs = VU_STRV_INIT;
-    int rc = vc_matrix_load(&m, dir, NULL, &errs);
-    for (size_t i = 0; i < errs.n; i++)
-        print_error("%s\n", errs.v[i]);
-    assert_int_equal(rc, 0);
-    vu_strv_clear(&errs);
-    free(dir);
-    return m;
-}
+#include "matrix_test_helpers.h"
 
 static char *replace_all(const char *text, const char *from, const char *to)
 {
@@ -135,7 +107,7 @@ static char *seed_block(const char *first, const char *const *cont)
 static void test_table__myst_is_the_seed_table(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     vu_buf b = VU_BUF_INIT;
     vc_table_render(m, VC_TABLE_MYST, NULL, &b);
     static const char *const rows[] = {"|", NULL};
@@ -157,7 +129,7 @@ static void test_table__myst_is_the_seed_table(void **state)
 static void test_table__lists_are_the_seed_lists(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     static const char *const bullets[] = {"- On ", NULL};
     static const char *const defaults[] = {"- On ", "  + ", NULL};
     static const char *const comment[] = {"- **", NULL};
@@ -191,7 +163,7 @@ static void test_table__lists_are_the_seed_lists(void **state)
 static void test_table__golden_formats(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     struct {
         vc_table_format fmt;
         int all;
@@ -216,7 +188,7 @@ static void test_table__golden_formats(void **state)
 static void test_table__json_shape(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     vu_buf b = VU_BUF_INIT;
     vc_table_opts o = {NULL, 1};
     vc_table_render(m, VC_TABLE_JSON, &o, &b);
@@ -256,7 +228,7 @@ static void test_table__json_shape(void **state)
 static void test_table__follows_the_release(void **state)
 {
     (void)state;
-    vc_matrix *m = load_shipped();
+    vc_matrix *m = load_matrix("matrix", NULL);
     const vc_feature *susp = vc_matrix_feature(m, "suspend");
     const vc_feature *snap = vc_matrix_feature(m, "snapshots");
     vu_buf b = VU_BUF_INIT;
