@@ -39,6 +39,7 @@
 #define DRIVER_NAME "hyperv"
 #define META_FILE "hyperv.json"
 #define META_SCHEMA 1
+#define META_MEMBERS "vm:string mounts:array"
 /* Windows 10 1709+ "Default Switch"; looked up by id, as Multipass does */
 #define DEFAULT_SWITCH_ID "c08cb7b8-9b3c-408e-8e30-5e16a3aeb444"
 
@@ -71,82 +72,16 @@ static int ps(vmdrv_conn *conn, const char *doing, unsigned int flags,
 
 /* ---- instances and their machines ------------------------------------ */
 
-static void vm_name(vmdrv_conn *conn, const char *name, char *buf, size_t size)
-{
-    if (strcmp(vmdrv_conn_scope(conn), vmdrv_conn_driver_name(conn)) == 0)
-        vu_strlcpy(buf, name, size);
-    else
-        snprintf(buf, size, "%s.%s", vmdrv_conn_scope(conn), name);
-}
-
-static char *instance_of_vm(vmdrv_conn *conn, const char *vm)
-{
-    const char *scope = vmdrv_conn_scope(conn);
-    if (strcmp(scope, vmdrv_conn_driver_name(conn)) == 0)
-        return vmdrv_name_valid(vm) ? vu_strdup(vm) : NULL;
-    size_t n = strlen(scope);
-    if (strncmp(vm, scope, n) == 0 && vm[n] == '.' &&
-        vmdrv_name_valid(vm + n + 1))
-        return vu_strdup(vm + n + 1);
-    return NULL;
-}
-
-static char *meta_path(vmdrv_conn *conn, const char *name)
-{
-    char dir[1024];
-    if (vmdrv_conn_instance_dir(conn, name, dir, sizeof dir))
-        return NULL;
-    return vu_path_join(dir, META_FILE);
-}
-
 /* The instance's record; E_NOTFOUND when this scope never created it. */
 static int meta_load(vmdrv_conn *conn, const char *name, json_t **meta)
 {
-    char err[512];
-    int rc = 0;
-    *meta = NULL;
-    char *path = meta_path(conn, name);
-    if (!path)
-        return vmdrv_last_error(vmdrv_conn_ctx(conn))->code;
-    if (!vu_path_exists(path)) {
-        rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
-                              "instance '%s' does not exist", name);
-        goto cleanup;
-    }
-    *meta = vu_json_load_file(path, err, sizeof err);
-    if (!*meta) {
-        rc = vmdrv_conn_error(conn, VMDRV_E_CORRUPT, 0,
-                              "record of instance '%s' is unreadable: %s", name,
-                              err);
-        goto cleanup;
-    }
-    if (json_integer_value(json_object_get(*meta, "schema")) != META_SCHEMA ||
-        !json_is_string(json_object_get(*meta, "vm")) ||
-        !json_is_array(json_object_get(*meta, "mounts"))) {
-        json_decref(*meta);
-        *meta = NULL;
-        rc = vmdrv_conn_error(conn, VMDRV_E_CORRUPT, 0,
-                              "record '%s' of instance '%s' has an unknown "
-                              "schema version",
-                              path, name);
-    }
-cleanup:
-    free(path);
-    return rc;
+    return vmdrv_conn_record_load(conn, name, META_FILE, META_SCHEMA,
+                                  META_MEMBERS, meta);
 }
 
 static int meta_save(vmdrv_conn *conn, const char *name, json_t *meta)
 {
-    char *path = meta_path(conn, name);
-    if (!path)
-        return vmdrv_last_error(vmdrv_conn_ctx(conn))->code;
-    int rc = vu_json_write_atomic(path, meta);
-    if (rc)
-        rc = vmdrv_conn_error(conn, VMDRV_E_IO, -rc,
-                              "cannot write record '%s' of instance '%s'", path,
-                              name);
-    free(path);
-    return rc;
+    return vmdrv_conn_record_save(conn, name, META_FILE, meta);
 }
 
 static int lookup(vmdrv_conn *conn, const char *name, char *vm, size_t size)
@@ -252,7 +187,7 @@ static int hyperv_instance_create(vmdrv_conn *conn,
     (void)flags;
     const char *name = spec->name;
     char dir[1024], vm[160], doing[160];
-    char *meta = NULL, *disk = NULL, *sw = NULL;
+    char *disk = NULL, *sw = NULL;
     hyperv_ps_error rec;
     json_t *record = NULL;
     int made_dir = 0, registered = 0, rc;
@@ -265,14 +200,14 @@ static int hyperv_instance_create(vmdrv_conn *conn,
     snprintf(doing, sizeof doing, "create instance '%s'", name);
     if ((rc = vmdrv_conn_instance_dir(conn, name, dir, sizeof dir)))
         return rc;
-    meta = vu_path_join(dir, META_FILE);
     disk = vu_path_join(dir, "disk.vhdx");
-    vm_name(conn, name, vm, sizeof vm);
-    if (vu_path_exists(meta)) {
+    if (vmdrv_conn_record_exists(conn, name, META_FILE)) {
         rc = vmdrv_conn_error(conn, VMDRV_E_EXISTS, 0,
                               "instance '%s' already exists", name);
         goto cleanup;
     }
+    if ((rc = vmdrv_conn_machine_name(conn, name, vm, sizeof vm)))
+        goto cleanup;
     if (spec->image && !vu_path_exists(spec->image)) {
         rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
                               "cannot create instance '%s': image '%s' does "
@@ -356,7 +291,6 @@ cleanup:
     if (rc && made_dir)
         vu_rm_rf(dir);
     json_decref(record);
-    free(meta);
     free(disk);
     free(sw);
     return rc;
@@ -364,92 +298,97 @@ cleanup:
 
 /* ---- lifecycle ------------------------------------------------------- */
 
+/* What an op on one instance works with. */
+typedef struct target {
+    char doing[192]; /* "start instance 'web1'", for messages */
+    char vm[160];    /* the instance's machine */
+    vm_state st;     /* and its state when the op began */
+} target;
+
+/* Begin the op "<verb> instance '<name>'": find the machine, read its state. */
+static int target_get(vmdrv_conn *conn, const char *verb, const char *name,
+                      target *t)
+{
+    snprintf(t->doing, sizeof t->doing, "%s instance '%s'", verb, name);
+    int rc = lookup(conn, name, t->vm, sizeof t->vm);
+    return rc ? rc : get_state(conn, t->doing, t->vm, &t->st);
+}
+
 static int hyperv_instance_start(vmdrv_conn *conn, const char *name,
                                  unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[160];
-    vm_state st;
-    int rc;
-    snprintf(doing, sizeof doing, "start instance '%s'", name);
-    if ((rc = lookup(conn, name, vm, sizeof vm)) ||
-        (rc = get_state(conn, doing, vm, &st)))
+    target t;
+    int rc = target_get(conn, "start", name, &t);
+    if (rc)
         return rc;
-    if (is_running(&st))
+    if (is_running(&t.st))
         return 0; /* starting a running instance is not an error */
-    if (is_paused(&st))
-        return ps(conn, doing, 0, NULL, NULL, "Resume-VM -Name %q", vm);
-    if (is_off(&st) || is_saved(&st))
-        return ps(conn, doing, 0, NULL, NULL, "Start-VM -Name %q", vm);
-    return wrong_state(conn, "start", name, &st);
+    if (is_paused(&t.st))
+        return ps(conn, t.doing, 0, NULL, NULL, "Resume-VM -Name %q", t.vm);
+    if (is_off(&t.st) || is_saved(&t.st))
+        return ps(conn, t.doing, 0, NULL, NULL, "Start-VM -Name %q", t.vm);
+    return wrong_state(conn, "start", name, &t.st);
 }
 
 static int hyperv_instance_stop(vmdrv_conn *conn, const char *name,
                                 unsigned int flags)
 {
-    char vm[160], doing[160];
-    vm_state st;
-    int rc;
+    target t;
     int force = (flags & VMDRV_STOP_FORCE) != 0;
-    snprintf(doing, sizeof doing, "stop instance '%s'", name);
-    if ((rc = lookup(conn, name, vm, sizeof vm)) ||
-        (rc = get_state(conn, doing, vm, &st)))
+    int rc = target_get(conn, "stop", name, &t);
+    if (rc)
         return rc;
-    if (is_off(&st))
+    if (is_off(&t.st))
         return 0; /* stop is idempotent */
-    if (is_saved(&st) || is_paused(&st)) {
+    if (is_saved(&t.st) || is_paused(&t.st)) {
         if (!force)
             return vmdrv_conn_error(conn, VMDRV_E_STATE, 0,
                                     "cannot shut down suspended instance "
                                     "'%s' (use a forced stop to discard its "
                                     "saved state)",
                                     name);
-        if (is_saved(&st))
-            return ps(conn, doing, 0, NULL, NULL,
-                      "Remove-VMSavedState -VMName %q", vm);
-        return ps(conn, doing, 0, NULL, NULL, "Stop-VM -Name %q -TurnOff", vm);
+        if (is_saved(&t.st))
+            return ps(conn, t.doing, 0, NULL, NULL,
+                      "Remove-VMSavedState -VMName %q", t.vm);
+        return ps(conn, t.doing, 0, NULL, NULL, "Stop-VM -Name %q -TurnOff",
+                  t.vm);
     }
-    if (!is_running(&st))
-        return wrong_state(conn, "stop", name, &st);
+    if (!is_running(&t.st))
+        return wrong_state(conn, "stop", name, &t.st);
     if (force)
-        return ps(conn, doing, 0, NULL, NULL, "Stop-VM -Name %q -TurnOff", vm);
+        return ps(conn, t.doing, 0, NULL, NULL, "Stop-VM -Name %q -TurnOff",
+                  t.vm);
     /* through the guest's integration services; -Force so a guest with
      * unsaved work cannot turn the shutdown into a prompt, which a
      * non-interactive session answers with an error */
-    return ps(conn, doing, 0, NULL, NULL, "Stop-VM -Name %q -Force", vm);
+    return ps(conn, t.doing, 0, NULL, NULL, "Stop-VM -Name %q -Force", t.vm);
 }
 
 static int hyperv_instance_suspend(vmdrv_conn *conn, const char *name,
                                    unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[160];
-    vm_state st;
-    int rc;
-    snprintf(doing, sizeof doing, "suspend instance '%s'", name);
-    if ((rc = lookup(conn, name, vm, sizeof vm)) ||
-        (rc = get_state(conn, doing, vm, &st)))
+    target t;
+    int rc = target_get(conn, "suspend", name, &t);
+    if (rc)
         return rc;
-    if (is_saved(&st))
+    if (is_saved(&t.st))
         return 0;
-    if (is_running(&st) || is_paused(&st))
-        return ps(conn, doing, 0, NULL, NULL, "Save-VM -Name %q", vm);
-    return wrong_state(conn, "suspend", name, &st);
+    if (is_running(&t.st) || is_paused(&t.st))
+        return ps(conn, t.doing, 0, NULL, NULL, "Save-VM -Name %q", t.vm);
+    return wrong_state(conn, "suspend", name, &t.st);
 }
 
 static int hyperv_instance_state(vmdrv_conn *conn, const char *name,
                                  vmdrv_state *state, unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[160];
-    vm_state st;
-    int rc;
-    snprintf(doing, sizeof doing, "read the state of instance '%s'", name);
-    if ((rc = lookup(conn, name, vm, sizeof vm)) ||
-        (rc = get_state(conn, doing, vm, &st)))
-        return rc;
-    *state = st.state;
-    return 0;
+    target t;
+    int rc = target_get(conn, "read the state of", name, &t);
+    if (rc == 0)
+        *state = t.st.state;
+    return rc;
 }
 
 /* Records of CSV text with a header: calls fn(header, record, data). */
@@ -610,12 +549,10 @@ static int hyperv_instance_list(vmdrv_conn *conn, vmdrv_names *names,
     while (*p) {
         size_t len = strcspn(p, "\n");
         char *vm = vu_str_trim(vu_strndup(p, len));
-        char *inst = instance_of_vm(conn, vm);
-        char *path = inst ? meta_path(conn, inst) : NULL;
+        char *inst = vmdrv_conn_machine_instance(conn, vm);
         /* only the machines this scope created */
-        if (path && vu_path_exists(path))
+        if (inst && vmdrv_conn_record_exists(conn, inst, META_FILE))
             vmdrv_names_add(names, inst);
-        free(path);
         free(inst);
         free(vm);
         p += len + (p[len] == '\n');
@@ -652,17 +589,23 @@ static int checkpoint_exists(vmdrv_conn *conn, const char *doing,
     return found;
 }
 
-static int snap_begin(vmdrv_conn *conn, const char *what, const char *name,
-                      const char *doing, const char *snapshot, char *vm,
-                      size_t vm_size, vm_state *st, int *exists)
+/*
+ * Shared start of the snapshot ops: the machine, its state, and whether
+ * the checkpoint exists; refuses transient states. verb is "take",
+ * "restore" or "delete"; what names the op in a wrong-state message.
+ */
+static int snap_begin(vmdrv_conn *conn, const char *verb, const char *what,
+                      const char *name, const char *snapshot, target *t,
+                      int *exists)
 {
-    int rc;
-    if ((rc = lookup(conn, name, vm, vm_size)) ||
-        (rc = get_state(conn, doing, vm, st)))
+    char op[128];
+    snprintf(op, sizeof op, "%s snapshot '%s' of", verb, snapshot);
+    int rc = target_get(conn, op, name, t);
+    if (rc)
         return rc;
-    if (st->transient)
-        return wrong_state(conn, what, name, st);
-    rc = checkpoint_exists(conn, doing, vm, snapshot);
+    if (t->st.transient)
+        return wrong_state(conn, what, name, &t->st);
+    rc = checkpoint_exists(conn, t->doing, t->vm, snapshot);
     if (rc < 0)
         return rc;
     *exists = rc;
@@ -673,50 +616,56 @@ static int hyperv_snapshot_take(vmdrv_conn *conn, const char *name,
                                 const char *snapshot, unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[192];
-    vm_state st;
+    target t;
     int exists = 0;
-    snprintf(doing, sizeof doing, "take snapshot '%s' of instance '%s'",
-             snapshot, name);
-    int rc = snap_begin(conn, "snapshot", name, doing, snapshot, vm, sizeof vm,
-                        &st, &exists);
+    int rc = snap_begin(conn, "take", "snapshot", name, snapshot, &t, &exists);
     if (rc)
         return rc;
     if (exists)
         return vmdrv_conn_error(conn, VMDRV_E_EXISTS, 0,
                                 "snapshot '%s' of '%s' already exists",
                                 snapshot, name);
-    return ps(conn, doing, 0, NULL, NULL,
-              "Checkpoint-VM -Name %q -SnapshotName %q", vm, snapshot);
+    return ps(conn, t.doing, 0, NULL, NULL,
+              "Checkpoint-VM -Name %q -SnapshotName %q", t.vm, snapshot);
 }
 
-static int hyperv_snapshot_restore(vmdrv_conn *conn, const char *name,
-                                   const char *snapshot, unsigned int flags)
+/* Restore or delete an existing checkpoint: the two differ in one check. */
+static int snap_change(vmdrv_conn *conn, const char *name,
+                       const char *snapshot, int restore)
 {
-    (void)flags;
-    char vm[160], doing[192];
-    vm_state st;
+    target t;
     int exists = 0;
-    snprintf(doing, sizeof doing, "restore snapshot '%s' of instance '%s'",
-             snapshot, name);
-    int rc = snap_begin(conn, "restore a snapshot of", name, doing, snapshot,
-                        vm, sizeof vm, &st, &exists);
+    int rc = snap_begin(conn, restore ? "restore" : "delete",
+                        restore ? "restore a snapshot of"
+                                : "delete a snapshot of",
+                        name, snapshot, &t, &exists);
     if (rc)
         return rc;
     if (!exists)
         return vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
                                 "instance '%s' has no snapshot '%s'", name,
                                 snapshot);
+    if (!restore)
+        return ps(conn, t.doing, 0, NULL, NULL,
+                  "Remove-VMCheckpoint -VMName %q -Name %q -Confirm:$false",
+                  t.vm, snapshot);
     /* as with VirtualBox: a running guest is stopped or suspended first */
-    if (!is_off(&st) && !is_saved(&st))
+    if (!is_off(&t.st) && !is_saved(&t.st))
         return vmdrv_conn_error(conn, VMDRV_E_STATE, 0,
                                 "cannot restore snapshot '%s' of instance "
                                 "'%s' while it is %s (stop or suspend it "
                                 "first)",
-                                snapshot, name, vmdrv_state_name(st.state));
-    return ps(conn, doing, 0, NULL, NULL,
-              "Restore-VMCheckpoint -VMName %q -Name %q -Confirm:$false", vm,
+                                snapshot, name, vmdrv_state_name(t.st.state));
+    return ps(conn, t.doing, 0, NULL, NULL,
+              "Restore-VMCheckpoint -VMName %q -Name %q -Confirm:$false", t.vm,
               snapshot);
+}
+
+static int hyperv_snapshot_restore(vmdrv_conn *conn, const char *name,
+                                   const char *snapshot, unsigned int flags)
+{
+    (void)flags;
+    return snap_change(conn, name, snapshot, 1);
 }
 
 static void snapshot_row(const vu_strv *hdr, const vu_strv *rec, void *data)
@@ -754,22 +703,7 @@ static int hyperv_snapshot_delete(vmdrv_conn *conn, const char *name,
                                   const char *snapshot, unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[192];
-    vm_state st;
-    int exists = 0;
-    snprintf(doing, sizeof doing, "delete snapshot '%s' of instance '%s'",
-             snapshot, name);
-    int rc = snap_begin(conn, "delete a snapshot of", name, doing, snapshot, vm,
-                        sizeof vm, &st, &exists);
-    if (rc)
-        return rc;
-    if (!exists)
-        return vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
-                                "instance '%s' has no snapshot '%s'", name,
-                                snapshot);
-    return ps(conn, doing, 0, NULL, NULL,
-              "Remove-VMCheckpoint -VMName %q -Name %q -Confirm:$false", vm,
-              snapshot);
+    return snap_change(conn, name, snapshot, 0);
 }
 
 /* ---- native mounts (SMB) --------------------------------------------- */

@@ -162,18 +162,6 @@ char *hyperv_ps_script(const char *body)
 
 /* ---- errors ---------------------------------------------------------- */
 
-static char *next_line(const char **p)
-{
-    const char *s = *p;
-    if (!*s)
-        return NULL;
-    size_t len = strcspn(s, "\n");
-    *p = s + len + (s[len] == '\n');
-    if (len && s[len - 1] == '\r')
-        len--;
-    return vu_strndup(s, len);
-}
-
 /* Append the UTF-8 form of a code point. */
 static void put_utf8(vu_buf *b, unsigned long cp)
 {
@@ -272,7 +260,7 @@ int hyperv_ps_parse_error(const char *err_text, hyperv_ps_error *out)
     char *decoded = clixml_errors(err_text ? err_text : "");
     const char *p = decoded ? decoded : (err_text ? err_text : "");
     char *line;
-    while ((line = next_line(&p))) {
+    while ((line = vu_str_next_line(&p))) {
         char *t = vu_str_trim(line);
         const char *v;
         if ((v = record_field(t, "FullyQualifiedErrorId"))) {
@@ -335,11 +323,7 @@ int hyperv_ps_error_status(const hyperv_ps_error *e)
  * states with a storage problem; Hibernated is a guest that hibernated
  * itself and left the VM off.
  */
-static const struct {
-    const char *name;
-    vmdrv_state state;
-    int transient;
-} psstates[] = {
+static const vmdrv_state_map psstates[] = {
     {"Off", VMDRV_STATE_STOPPED, 0},
     {"Running", VMDRV_STATE_RUNNING, 0},
     {"Saved", VMDRV_STATE_SUSPENDED, 0},
@@ -374,18 +358,7 @@ static const struct {
 
 int hyperv_state_from_name(const char *name, vmdrv_state *state, int *transient)
 {
-    *state = VMDRV_STATE_UNKNOWN;
-    if (transient)
-        *transient = 0;
-    for (size_t i = 0; name && i < N_PSSTATES; i++) {
-        if (strcmp(psstates[i].name, name) == 0) {
-            *state = psstates[i].state;
-            if (transient)
-                *transient = psstates[i].transient;
-            return 0;
-        }
-    }
-    return -1;
+    return vmdrv_state_map_find(psstates, N_PSSTATES, name, state, transient);
 }
 
 const char *hyperv_state_name_at(size_t i)

@@ -39,6 +39,7 @@
 #define VBOX_PROGRAM "VBoxManage"
 #define META_FILE "vbox.json"
 #define META_SCHEMA 1
+#define META_MEMBERS "vm:string"
 #define STORAGE_CTL "SATA_0"
 #define MAX_NICS 8
 
@@ -168,71 +169,14 @@ static int run(vmdrv_conn *conn, const char *doing, unsigned int opts,
 
 /* ---- instances and their machines ------------------------------------ */
 
-static void vm_name(vmdrv_conn *conn, const char *name, char *buf, size_t size)
-{
-    if (strcmp(vmdrv_conn_scope(conn), vmdrv_conn_driver_name(conn)) == 0)
-        vu_strlcpy(buf, name, size);
-    else
-        snprintf(buf, size, "%s.%s", vmdrv_conn_scope(conn), name);
-}
-
-/* The instance of a machine name in this scope, or NULL (owned). */
-static char *instance_of_vm(vmdrv_conn *conn, const char *vm)
-{
-    const char *scope = vmdrv_conn_scope(conn);
-    if (strcmp(scope, vmdrv_conn_driver_name(conn)) == 0)
-        return vmdrv_name_valid(vm) ? vu_strdup(vm) : NULL;
-    size_t n = strlen(scope);
-    if (strncmp(vm, scope, n) == 0 && vm[n] == '.' &&
-        vmdrv_name_valid(vm + n + 1))
-        return vu_strdup(vm + n + 1);
-    return NULL;
-}
-
-static char *meta_path(vmdrv_conn *conn, const char *name)
-{
-    char dir[1024];
-    if (vmdrv_conn_instance_dir(conn, name, dir, sizeof dir))
-        return NULL;
-    return vu_path_join(dir, META_FILE);
-}
-
 /*
  * Load the instance's record: E_NOTFOUND when this scope never created
  * it. *meta is owned by the caller.
  */
 static int meta_load(vmdrv_conn *conn, const char *name, json_t **meta)
 {
-    char err[512];
-    int rc = 0;
-    *meta = NULL;
-    char *path = meta_path(conn, name);
-    if (!path)
-        return vmdrv_last_error(vmdrv_conn_ctx(conn))->code;
-    if (!vu_path_exists(path)) {
-        rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
-                              "instance '%s' does not exist", name);
-        goto cleanup;
-    }
-    *meta = vu_json_load_file(path, err, sizeof err);
-    if (!*meta) {
-        rc = vmdrv_conn_error(conn, VMDRV_E_CORRUPT, 0,
-                              "record of instance '%s' is unreadable: %s", name,
-                              err);
-        goto cleanup;
-    }
-    if (json_integer_value(json_object_get(*meta, "schema")) != META_SCHEMA ||
-        !json_is_string(json_object_get(*meta, "vm"))) {
-        json_decref(*meta);
-        *meta = NULL;
-        rc = vmdrv_conn_error(conn, VMDRV_E_CORRUPT, 0,
-                              "record '%s' of instance '%s' has an unknown "
-                              "schema version",
-                              path, name);
-    }
-cleanup:
-    free(path);
-    return rc;
+    return vmdrv_conn_record_load(conn, name, META_FILE, META_SCHEMA,
+                                  META_MEMBERS, meta);
 }
 
 /* Find the instance's machine: its name goes to vm. */
@@ -313,6 +257,34 @@ static int wrong_state(vmdrv_conn *conn, const char *what, const char *name,
                             "(VirtualBox state '%s')",
                             what, name, vmdrv_state_name(st->state),
                             st->vmstate);
+}
+
+/* Off, or stopped by an abort, or moved away: a machine that can start. */
+static int is_off(const vm_state *st)
+{
+    return is(st, "poweroff") || is(st, "aborted") || is(st, "teleported");
+}
+
+/* Its state saved, also when the save survived an abort. */
+static int is_saved(const vm_state *st)
+{
+    return is(st, "saved") || is(st, "aborted-saved");
+}
+
+/* What an op on one instance works with. */
+typedef struct target {
+    char doing[192]; /* "start instance 'web1'", for messages */
+    char vm[160];    /* the instance's machine */
+    vm_state st;     /* and its state when the op began */
+} target;
+
+/* Begin the op "<verb> instance '<name>'": find the machine, read its state. */
+static int target_get(vmdrv_conn *conn, const char *verb, const char *name,
+                      target *t)
+{
+    snprintf(t->doing, sizeof t->doing, "%s instance '%s'", verb, name);
+    int rc = lookup(conn, name, t->vm, sizeof t->vm);
+    return rc ? rc : get_state(conn, t->doing, t->vm, &t->st);
 }
 
 /* ---- probe and connection -------------------------------------------- */
@@ -423,7 +395,7 @@ static int virtualbox_instance_create(vmdrv_conn *conn,
     (void)flags;
     const char *name = spec->name;
     char dir[1024], vm[160], uuid[64] = "", doing[160];
-    char *meta = NULL, *disk = NULL, *console = NULL;
+    char *disk = NULL, *console = NULL;
     vmdrv_proc_result res;
     vu_strv args = VU_STRV_INIT;
     json_t *rec = NULL;
@@ -436,15 +408,15 @@ static int virtualbox_instance_create(vmdrv_conn *conn,
     snprintf(doing, sizeof doing, "create instance '%s'", name);
     if ((rc = vmdrv_conn_instance_dir(conn, name, dir, sizeof dir)))
         return rc;
-    meta = vu_path_join(dir, META_FILE);
     disk = vu_path_join(dir, "disk.vdi");
     console = vu_path_join(dir, "console.log");
-    vm_name(conn, name, vm, sizeof vm);
-    if (vu_path_exists(meta)) {
+    if (vmdrv_conn_record_exists(conn, name, META_FILE)) {
         rc = vmdrv_conn_error(conn, VMDRV_E_EXISTS, 0,
                               "instance '%s' already exists", name);
         goto cleanup;
     }
+    if ((rc = vmdrv_conn_machine_name(conn, name, vm, sizeof vm)))
+        goto cleanup;
     if (spec->image && !vu_path_exists(spec->image)) {
         rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
                               "cannot create instance '%s': image '%s' does "
@@ -542,10 +514,7 @@ static int virtualbox_instance_create(vmdrv_conn *conn,
                     "console", console, "cpus", cpus, "memory_mb",
                     (json_int_t)mem, "disk_mb", (json_int_t)disk_mb, "created",
                     (json_int_t)time(NULL));
-    if ((rc = vu_json_write_atomic(meta, rec)))
-        rc = vmdrv_conn_error(conn, VMDRV_E_IO, -rc,
-                              "cannot write record '%s' of instance '%s'", meta,
-                              name);
+    rc = vmdrv_conn_record_save(conn, name, META_FILE, rec);
 cleanup:
     if (rc && disk_made)
         run(conn, doing, RUN_NO_ERROR, NULL, "closemedium", "disk", disk,
@@ -558,7 +527,6 @@ cleanup:
     json_decref(rec);
     vmdrv_proc_result_clear(&res);
     vu_strv_clear(&args);
-    free(meta);
     free(disk);
     free(console);
     return rc;
@@ -570,22 +538,18 @@ static int virtualbox_instance_start(vmdrv_conn *conn, const char *name,
                                      unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[160];
-    vm_state st;
-    int rc;
-    snprintf(doing, sizeof doing, "start instance '%s'", name);
-    if ((rc = lookup(conn, name, vm, sizeof vm)) ||
-        (rc = get_state(conn, doing, vm, &st)))
+    target t;
+    int rc = target_get(conn, "start", name, &t);
+    if (rc)
         return rc;
-    if (is(&st, "running"))
+    if (is(&t.st, "running"))
         return 0; /* starting a running instance is not an error */
-    if (is(&st, "paused"))
-        return run(conn, doing, 0, NULL, "controlvm", vm, "resume", NULL);
-    if (is(&st, "poweroff") || is(&st, "aborted") || is(&st, "saved") ||
-        is(&st, "aborted-saved") || is(&st, "teleported"))
-        return run(conn, doing, 0, NULL, "startvm", vm, "--type", "headless",
-                   NULL);
-    return wrong_state(conn, "start", name, &st);
+    if (is(&t.st, "paused"))
+        return run(conn, t.doing, 0, NULL, "controlvm", t.vm, "resume", NULL);
+    if (is_off(&t.st) || is_saved(&t.st))
+        return run(conn, t.doing, 0, NULL, "startvm", t.vm, "--type",
+                   "headless", NULL);
+    return wrong_state(conn, "start", name, &t.st);
 }
 
 /* Poll until the machine is off, up to the shutdown timeout: 1 when it is. */
@@ -608,17 +572,14 @@ static int wait_off(vmdrv_conn *conn, const char *doing, const char *vm,
 static int virtualbox_instance_stop(vmdrv_conn *conn, const char *name,
                                     unsigned int flags)
 {
-    char vm[160], doing[160];
-    vm_state st;
-    int rc;
+    target t;
     int force = (flags & VMDRV_STOP_FORCE) != 0;
-    snprintf(doing, sizeof doing, "stop instance '%s'", name);
-    if ((rc = lookup(conn, name, vm, sizeof vm)) ||
-        (rc = get_state(conn, doing, vm, &st)))
+    int rc = target_get(conn, "stop", name, &t);
+    if (rc)
         return rc;
-    if (is(&st, "poweroff") || is(&st, "aborted") || is(&st, "teleported"))
+    if (is_off(&t.st))
         return 0; /* stop is idempotent */
-    if (is(&st, "saved") || is(&st, "aborted-saved")) {
+    if (is_saved(&t.st)) {
         if (!force)
             return vmdrv_conn_error(conn, VMDRV_E_STATE, 0,
                                     "cannot shut down suspended instance "
@@ -626,67 +587,62 @@ static int virtualbox_instance_stop(vmdrv_conn *conn, const char *name,
                                     "saved state)",
                                     name);
         /* controlvm does not apply to a saved machine */
-        return run(conn, doing, 0, NULL, "discardstate", vm, NULL);
+        return run(conn, t.doing, 0, NULL, "discardstate", t.vm, NULL);
     }
-    if (st.transient ||
-        !(is(&st, "running") || is(&st, "paused") || is(&st, "gurumeditation")))
-        return wrong_state(conn, "stop", name, &st);
+    if (t.st.transient || !(is(&t.st, "running") || is(&t.st, "paused") ||
+                            is(&t.st, "gurumeditation")))
+        return wrong_state(conn, "stop", name, &t.st);
     if (force)
-        return run(conn, doing, 0, NULL, "controlvm", vm, "poweroff", NULL);
-    if (is(&st, "gurumeditation"))
+        return run(conn, t.doing, 0, NULL, "controlvm", t.vm, "poweroff",
+                   NULL);
+    if (is(&t.st, "gurumeditation"))
         return vmdrv_conn_error(conn, VMDRV_E_STATE, 0,
                                 "cannot shut down instance '%s': its guest "
                                 "has crashed (VirtualBox state "
                                 "'gurumeditation'); use a forced stop",
                                 name);
     /* a paused guest cannot see the power button */
-    if (is(&st, "paused") &&
-        (rc = run(conn, doing, 0, NULL, "controlvm", vm, "resume", NULL)))
+    if (is(&t.st, "paused") && (rc = run(conn, t.doing, 0, NULL, "controlvm",
+                                         t.vm, "resume", NULL)))
         return rc;
-    if ((rc = run(conn, doing, 0, NULL, "controlvm", vm, "acpipowerbutton",
+    if ((rc = run(conn, t.doing, 0, NULL, "controlvm", t.vm, "acpipowerbutton",
                   NULL)))
         return rc;
-    if (wait_off(conn, doing, vm, &rc))
+    if (wait_off(conn, t.doing, t.vm, &rc))
         return 0;
     if (rc)
         return rc;
     vmdrv_log(vmdrv_conn_ctx(conn), DRIVER_NAME,
-              "'%s' did not power down within %d s: powering it off", vm,
+              "'%s' did not power down within %d s: powering it off", t.vm,
               ((vbox_priv *)vmdrv_conn_data(conn))->shutdown_timeout_ms / 1000);
-    return run(conn, doing, 0, NULL, "controlvm", vm, "poweroff", NULL);
+    return run(conn, t.doing, 0, NULL, "controlvm", t.vm, "poweroff", NULL);
 }
 
 static int virtualbox_instance_suspend(vmdrv_conn *conn, const char *name,
                                        unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[160];
-    vm_state st;
-    int rc;
-    snprintf(doing, sizeof doing, "suspend instance '%s'", name);
-    if ((rc = lookup(conn, name, vm, sizeof vm)) ||
-        (rc = get_state(conn, doing, vm, &st)))
+    target t;
+    int rc = target_get(conn, "suspend", name, &t);
+    if (rc)
         return rc;
-    if (is(&st, "saved") || is(&st, "aborted-saved"))
+    if (is_saved(&t.st))
         return 0;
-    if (is(&st, "running") || is(&st, "paused"))
-        return run(conn, doing, 0, NULL, "controlvm", vm, "savestate", NULL);
-    return wrong_state(conn, "suspend", name, &st);
+    if (is(&t.st, "running") || is(&t.st, "paused"))
+        return run(conn, t.doing, 0, NULL, "controlvm", t.vm, "savestate",
+                   NULL);
+    return wrong_state(conn, "suspend", name, &t.st);
 }
 
 static int virtualbox_instance_state(vmdrv_conn *conn, const char *name,
                                      vmdrv_state *state, unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[160];
-    vm_state st;
-    int rc;
-    snprintf(doing, sizeof doing, "read the state of instance '%s'", name);
-    if ((rc = lookup(conn, name, vm, sizeof vm)) ||
-        (rc = get_state(conn, doing, vm, &st)))
-        return rc;
-    *state = st.state;
-    return 0;
+    target t;
+    int rc = target_get(conn, "read the state of", name, &t);
+    if (rc == 0)
+        *state = t.st.state;
+    return rc;
 }
 
 static int virtualbox_instance_info(vmdrv_conn *conn, const char *name,
@@ -785,7 +741,7 @@ static int virtualbox_instance_delete(vmdrv_conn *conn, const char *name,
         }
         if ((rc = state_from_mr(conn, doing, &mr, &st)))
             goto cleanup;
-        if (is(&st, "saved") || is(&st, "aborted-saved"))
+        if (is_saved(&st))
             rc = run(conn, doing, 0, NULL, "discardstate", vm, NULL);
         else if (st.state == VMDRV_STATE_RUNNING || is(&st, "paused") ||
                  is(&st, "gurumeditation") || is(&st, "starting"))
@@ -828,12 +784,10 @@ static int virtualbox_instance_list(vmdrv_conn *conn, vmdrv_names *names,
         goto cleanup;
     }
     for (size_t i = 0; i < vms.n; i++) {
-        char *inst = instance_of_vm(conn, vms.items[i].name);
-        char *path = inst ? meta_path(conn, inst) : NULL;
+        char *inst = vmdrv_conn_machine_instance(conn, vms.items[i].name);
         /* only the machines this scope created */
-        if (path && vu_path_exists(path))
+        if (inst && vmdrv_conn_record_exists(conn, inst, META_FILE))
             vmdrv_names_add(names, inst);
-        free(path);
         free(inst);
     }
 cleanup:
@@ -897,71 +851,67 @@ static const vbox_snap *find_snap(const vbox_snaps *list, const char *name)
 /*
  * Shared start of the snapshot ops: the machine, its state, and its
  * snapshots; refuses transient states, in which VirtualBox would lock.
+ * verb is VBoxManage's: "take", "restore" or "delete"; what names the op
+ * in a wrong-state message. *snaps is always cleared by the caller.
  */
-static int snap_begin(vmdrv_conn *conn, const char *what, const char *name,
-                      const char *doing, char *vm, size_t vm_size, vm_state *st,
+static int snap_begin(vmdrv_conn *conn, const char *verb, const char *what,
+                      const char *name, const char *snapshot, target *t,
                       vbox_snaps *snaps)
 {
-    int rc;
+    char op[128];
     memset(snaps, 0, sizeof *snaps);
-    if ((rc = lookup(conn, name, vm, vm_size)) ||
-        (rc = get_state(conn, doing, vm, st)))
+    snprintf(op, sizeof op, "%s snapshot '%s' of", verb, snapshot);
+    int rc = target_get(conn, op, name, t);
+    if (rc)
         return rc;
-    if (st->transient)
-        return wrong_state(conn, what, name, st);
-    return list_snapshots(conn, doing, vm, snaps);
+    if (t->st.transient)
+        return wrong_state(conn, what, name, &t->st);
+    return list_snapshots(conn, t->doing, t->vm, snaps);
+}
+
+/* One snapshot op: take a new one, or restore or delete an existing one. */
+static int snap_op(vmdrv_conn *conn, const char *verb, const char *what,
+                   const char *name, const char *snapshot)
+{
+    target t;
+    vbox_snaps snaps;
+    int take = strcmp(verb, "take") == 0;
+    int rc = snap_begin(conn, verb, what, name, snapshot, &t, &snaps);
+    if (rc == 0 && take && find_snap(&snaps, snapshot))
+        /* VirtualBox would take a second one of the same name */
+        rc = vmdrv_conn_error(conn, VMDRV_E_EXISTS, 0,
+                              "snapshot '%s' of '%s' already exists", snapshot,
+                              name);
+    if (rc == 0 && !take && !find_snap(&snaps, snapshot))
+        rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
+                              "instance '%s' has no snapshot '%s'", name,
+                              snapshot);
+    /* VirtualBox restores onto a machine that is off or saved only */
+    if (rc == 0 && strcmp(verb, "restore") == 0 && !is_off(&t.st) &&
+        !is_saved(&t.st))
+        rc = vmdrv_conn_error(conn, VMDRV_E_STATE, 0,
+                              "cannot restore snapshot '%s' of instance '%s' "
+                              "while it is %s (stop or suspend it first)",
+                              snapshot, name, vmdrv_state_name(t.st.state));
+    if (rc == 0)
+        rc = run(conn, t.doing, 0, NULL, "snapshot", t.vm, verb, snapshot,
+                 NULL);
+    vbox_snaps_clear(&snaps);
+    return rc;
 }
 
 static int virtualbox_snapshot_take(vmdrv_conn *conn, const char *name,
                                     const char *snapshot, unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[192];
-    vm_state st;
-    vbox_snaps snaps;
-    snprintf(doing, sizeof doing, "take snapshot '%s' of instance '%s'",
-             snapshot, name);
-    int rc =
-        snap_begin(conn, "snapshot", name, doing, vm, sizeof vm, &st, &snaps);
-    if (rc == 0 && find_snap(&snaps, snapshot))
-        /* VirtualBox would take a second one of the same name */
-        rc = vmdrv_conn_error(conn, VMDRV_E_EXISTS, 0,
-                              "snapshot '%s' of '%s' already exists", snapshot,
-                              name);
-    if (rc == 0)
-        rc = run(conn, doing, 0, NULL, "snapshot", vm, "take", snapshot, NULL);
-    vbox_snaps_clear(&snaps);
-    return rc;
+    return snap_op(conn, "take", "snapshot", name, snapshot);
 }
 
 static int virtualbox_snapshot_restore(vmdrv_conn *conn, const char *name,
                                        const char *snapshot, unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[192];
-    vm_state st;
-    vbox_snaps snaps;
-    snprintf(doing, sizeof doing, "restore snapshot '%s' of instance '%s'",
-             snapshot, name);
-    int rc = snap_begin(conn, "restore a snapshot of", name, doing, vm,
-                        sizeof vm, &st, &snaps);
-    if (rc == 0 && !find_snap(&snaps, snapshot))
-        rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
-                              "instance '%s' has no snapshot '%s'", name,
-                              snapshot);
-    /* VirtualBox restores onto a machine that is off or saved only */
-    if (rc == 0 &&
-        !(is(&st, "poweroff") || is(&st, "aborted") || is(&st, "saved") ||
-          is(&st, "aborted-saved") || is(&st, "teleported")))
-        rc = vmdrv_conn_error(conn, VMDRV_E_STATE, 0,
-                              "cannot restore snapshot '%s' of instance '%s' "
-                              "while it is %s (stop or suspend it first)",
-                              snapshot, name, vmdrv_state_name(st.state));
-    if (rc == 0)
-        rc = run(conn, doing, 0, NULL, "snapshot", vm, "restore", snapshot,
-                 NULL);
-    vbox_snaps_clear(&snaps);
-    return rc;
+    return snap_op(conn, "restore", "restore a snapshot of", name, snapshot);
 }
 
 static int virtualbox_snapshot_list(vmdrv_conn *conn, const char *name,
@@ -986,22 +936,7 @@ static int virtualbox_snapshot_delete(vmdrv_conn *conn, const char *name,
                                       const char *snapshot, unsigned int flags)
 {
     (void)flags;
-    char vm[160], doing[192];
-    vm_state st;
-    vbox_snaps snaps;
-    snprintf(doing, sizeof doing, "delete snapshot '%s' of instance '%s'",
-             snapshot, name);
-    int rc = snap_begin(conn, "delete a snapshot of", name, doing, vm,
-                        sizeof vm, &st, &snaps);
-    if (rc == 0 && !find_snap(&snaps, snapshot))
-        rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
-                              "instance '%s' has no snapshot '%s'", name,
-                              snapshot);
-    if (rc == 0)
-        rc =
-            run(conn, doing, 0, NULL, "snapshot", vm, "delete", snapshot, NULL);
-    vbox_snaps_clear(&snaps);
-    return rc;
+    return snap_op(conn, "delete", "delete a snapshot of", name, snapshot);
 }
 
 /* ---- networks -------------------------------------------------------- */

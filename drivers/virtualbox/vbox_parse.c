@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmdrv/sys/meta.h"
 #include "vu_regex.h"
 #include "vu_str.h"
 
@@ -46,19 +47,6 @@ char *vbox_crlf_to_lf(char *s)
             *w++ = *r;
     *w = '\0';
     return s;
-}
-
-/* Copy the next line of *p (without its "\n" or "\r\n") and advance. */
-static char *next_line(const char **p)
-{
-    const char *s = *p;
-    if (!*s)
-        return NULL;
-    size_t len = strcspn(s, "\n");
-    *p = s + len + (s[len] == '\n');
-    if (len && s[len - 1] == '\r')
-        len--;
-    return vu_strndup(s, len);
 }
 
 /* ---- key="value" ----------------------------------------------------- */
@@ -196,11 +184,7 @@ void vbox_mr_clear(vbox_mr *mr)
  * set-up work happens on a machine that is off; a guru meditation is a
  * dead guest VirtualBox still holds, which only a power-off clears.
  */
-static const struct {
-    const char *name;
-    vmdrv_state state;
-    int transient;
-} vmstates[] = {
+static const vmdrv_state_map vmstates[] = {
     {"poweroff", VMDRV_STATE_STOPPED, 0},
     {"aborted", VMDRV_STATE_STOPPED, 0},
     {"saved", VMDRV_STATE_SUSPENDED, 0},
@@ -231,23 +215,9 @@ static const struct {
 int vbox_state_from_name(const char *vmstate, vmdrv_state *state,
                          int *transient)
 {
-    *state = VMDRV_STATE_UNKNOWN;
-    if (transient)
-        *transient = 0;
-    if (!vmstate || !*vmstate)
-        return -1;
-    for (const char *c = vmstate; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
-            return -1;
-    for (size_t i = 0; i < N_VMSTATES; i++) {
-        if (strcmp(vmstates[i].name, vmstate) == 0) {
-            *state = vmstates[i].state;
-            if (transient)
-                *transient = vmstates[i].transient;
-            return 0;
-        }
-    }
-    return -1;
+    /* every name in the table matches [a-z-]+: an exact match is enough */
+    return vmdrv_state_map_find(vmstates, N_VMSTATES, vmstate, state,
+                                transient);
 }
 
 const char *vbox_state_name_at(size_t i)
@@ -262,7 +232,7 @@ int vbox_parse_list_vms(const char *text, vbox_vms *out, char *err, size_t size)
     const char *p = text;
     char *line;
     int n = 0;
-    while ((line = next_line(&p))) {
+    while ((line = vu_str_next_line(&p))) {
         n++;
         size_t len = strlen(line);
         if (len == 0) {
@@ -338,7 +308,7 @@ int vbox_parse_bridgedifs(const char *text, vbox_bridgedifs *out, char *err,
     int n = 0, open = 0, rc = 0;
     vbox_bridgedif cur;
     memset(&cur, 0, sizeof cur);
-    while ((line = next_line(&p))) {
+    while ((line = vu_str_next_line(&p))) {
         n++;
         char *colon = strchr(line, ':');
         if (!line[0] || !colon) {
@@ -504,7 +474,7 @@ void vbox_parse_error(const char *err_text, vbox_error *out)
     vu_regex *code_re =
         vu_regex_new("^Details: code ([A-Za-z0-9_]+) \\((0x[0-9a-fA-F]+)\\)", 0,
                      reerr, sizeof reerr);
-    while ((line = next_line(&p))) {
+    while ((line = vu_str_next_line(&p))) {
         char *t = vu_str_trim(line);
         const char *msg = error_text(t);
         long g[6];

@@ -116,6 +116,18 @@ char *vu_str_trim(char *s)
     return s;
 }
 
+char *vu_str_next_line(const char **p)
+{
+    const char *s = *p;
+    if (!*s)
+        return NULL;
+    size_t len = strcspn(s, "\n");
+    *p = s + len + (s[len] == '\n');
+    if (len && s[len - 1] == '\r')
+        len--;
+    return vu_strndup(s, len);
+}
+
 static void buf_grow(vu_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)

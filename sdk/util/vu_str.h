@@ -35,6 +35,11 @@ int vu_ends_with(const char *s, const char *suffix);
 char *vu_str_lower(char *s);
 /* Strip leading and trailing white space (and \r) in place; returns s. */
 char *vu_str_trim(char *s);
+/*
+ * The next line of *p, owned, without its "\n" or "\r\n", and *p moved
+ * past it; NULL at the end. Tool output arrives in either form.
+ */
+char *vu_str_next_line(const char **p);
 
 /* A growable byte buffer, always NUL-terminated. */
 typedef struct vu_buf {

@@ -29,6 +29,8 @@
 #include <stdint.h>
 
 #include "vmdrv/vmdrv.h"
+/* records, machine names, state names: the services of sys/meta.h */
+#include "vmdrv/sys/meta.h"
 
 #ifdef __cplusplus
 extern "C" {
