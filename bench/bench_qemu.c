@@ -127,23 +127,6 @@ typedef struct rawvm {
     char disk[600], log[600], pid[600], qmp[128], ser[128];
 } rawvm;
 
-/* Like the driver: a zombie has ended (only init's reaping is left). */
-static int pid_running(long pid)
-{
-    char path[64], buf[512];
-    if (pid <= 1 || kill((pid_t)pid, 0) != 0)
-        return 0;
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
-}
-
 static void raw_init(rawvm *vm, const char *name)
 {
     snprintf(vm->dir, sizeof vm->dir, "%s/raw-%s", root, name);
@@ -382,7 +365,7 @@ static void cleanup(void)
                         cmdline[k] = ' ';
                 if (strstr(cmdline, raws[i]->pid) &&
                     kill((pid_t)pid, SIGKILL) == 0)
-                    while (pid_running(pid))
+                    while (qemu_pid_running(pid))
                         qemu_sleep_ms(10);
                 free(cmdline);
             }
@@ -524,7 +507,7 @@ int main(int argc, char **argv)
                 die("raw savevm");
             qemu_qmp_exec(q, "quit", NULL, NULL);
             qemu_qmp_close(q);
-            while (pid_running(pidv))
+            while (qemu_pid_running(pidv))
                 qemu_sleep_ms(5);
         }
         add(&raw[SUSPEND], now_s() - t0);

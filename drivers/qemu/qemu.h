@@ -63,6 +63,11 @@ QEMU_INTERNAL int qemu_write_all(vmdrv_ctx *ctx, int fd, const char *data,
  */
 QEMU_INTERNAL long qemu_read_some(vmdrv_ctx *ctx, int fd, vu_buf *b,
                                   long deadline, const char *what);
+/*
+ * Does pid exist and run? A zombie has released everything (files, image
+ * locks, sockets) and waits only for its parent, init, to reap it.
+ */
+QEMU_INTERNAL int qemu_pid_running(long pid);
 
 /* Internal snapshots of a qcow2 image (from qemu-img or from QMP). */
 typedef struct qemu_img_snap {

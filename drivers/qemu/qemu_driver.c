@@ -620,33 +620,13 @@ static long read_pidfile(const char *path)
 }
 
 /*
- * Does pid exist and run? A zombie has released everything (files, image
- * locks, sockets) and waits only for its parent, init, to reap it.
- */
-static int pid_running(long pid)
-{
-    if (pid <= 1 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH))
-        return 0;
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return !vu_path_exists("/proc/self/stat"); /* no /proc: macOS */
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *paren = strrchr(buf, ')');
-    return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
-}
-
-/*
  * Is pid a live QEMU of this instance? A recycled pid belongs to someone
  * else: the command line must name this instance's pidfile. (A QEMU that
  * is exiting has an empty command line and counts as gone.)
  */
 static int pid_is_ours(inst *I, long pid)
 {
-    if (!pid_running(pid))
+    if (!qemu_pid_running(pid))
         return 0;
     char path[64];
     snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
@@ -680,7 +660,7 @@ static int wait_gone(inst *I, long pid, int timeout_ms)
 {
     (void)I;
     long deadline = qemu_now_ms() + timeout_ms;
-    while (pid_running(pid)) {
+    while (qemu_pid_running(pid)) {
         if (qemu_now_ms() >= deadline)
             return 0;
         qemu_sleep_ms(10);
@@ -2059,177 +2039,193 @@ static int do_instance_list(vmdrv_conn *conn, vmdrv_names *names,
 
 /*
  * Shared start of the snapshot ops: the instance, locked; its state; its
- * snapshots; and, when it runs, a QMP connection (*q), which also lists
- * the snapshots without starting qemu-img.
+ * snapshots; and, when it runs, a QMP connection (q), which also lists
+ * the snapshots without starting qemu-img. snap_close ends what it began.
  */
-static int snap_open(vmdrv_conn *conn, const char *name, inst *I,
-                     vmdrv_state *st, qemu_img_snaps *snaps, qemu_qmp **q)
+typedef struct snap_op {
+    inst I;
+    vmdrv_state st;
+    qemu_img_snaps snaps;
+    qemu_qmp *q;
+} snap_op;
+
+static void snap_close(snap_op *S)
 {
-    snaps->items = NULL;
-    snaps->count = 0;
-    *q = NULL;
-    int rc = inst_open(conn, name, 1, I);
+    qemu_qmp_close(S->q);
+    S->q = NULL;
+    qemu_img_snaps_clear(&S->snaps);
+    inst_close(&S->I);
+}
+
+static int snap_open(vmdrv_conn *conn, const char *name, snap_op *S)
+{
+    S->snaps.items = NULL;
+    S->snaps.count = 0;
+    S->q = NULL;
+    int rc = inst_open(conn, name, 1, &S->I);
     if (rc)
         return rc;
+    inst *I = &S->I;
     const char *tool = img_tool(I);
     if (!tool)
         rc = VMDRV_E_NOTFOUND;
     if (rc == 0)
-        rc = reconcile(I, st);
-    if (rc == 0 && *st == VMDRV_STATE_RUNNING) {
-        rc = qmp_open(I, q);
+        rc = reconcile(I, &S->st);
+    if (rc == 0 && S->st == VMDRV_STATE_RUNNING) {
+        rc = qmp_open(I, &S->q);
         if (rc == 0) {
-            qemu_qmp_set_timeout(*q, 30000);
-            rc = qemu_qmp_snapshots(*q, QEMU_DISK_NODE, snaps);
+            qemu_qmp_set_timeout(S->q, 30000);
+            rc = qemu_qmp_snapshots(S->q, QEMU_DISK_NODE, &S->snaps);
         }
     } else if (rc == 0) {
-        rc = qemu_img_snapshot_list(I->ctx, tool, I->disk, snaps);
+        rc = qemu_img_snapshot_list(I->ctx, tool, I->disk, &S->snaps);
     }
-    if (rc) {
-        qemu_qmp_close(*q);
-        *q = NULL;
-        inst_close(I);
-    }
+    if (rc)
+        snap_close(S);
     return rc;
+}
+
+/* A snapshot op refuses any state but running, stopped and off. */
+static int snap_state_ok(snap_op *S, const char *what)
+{
+    if (S->st != VMDRV_STATE_RUNNING && S->st != VMDRV_STATE_STOPPED &&
+        S->st != VMDRV_STATE_OFF)
+        return wrong_state(&S->I, what, S->st);
+    return 0;
+}
+
+static int no_snapshot(inst *I, const char *snapshot)
+{
+    return vmdrv_conn_error(I->conn, VMDRV_E_NOTFOUND, 0,
+                            "instance '%s' has no snapshot '%s'", I->name,
+                            snapshot);
+}
+
+/*
+ * Save (or, with load, load) the running VM's internal snapshot through
+ * QMP. Mounted 9p shares block savevm, so the guest unmounts them first
+ * and mounts them again afterwards, also when QMP failed. The QMP
+ * connection is closed on the way: the guest's mounts go through the
+ * console, and later steps may need QMP for themselves.
+ */
+static int live_snapshot(snap_op *S, const char *snapshot, int load)
+{
+    inst *I = &S->I;
+    int rc = guest_umount_all(I);
+    if (rc)
+        return rc;
+    rc = load ? qemu_qmp_snapshot_load(S->q, snapshot, QEMU_DISK_NODE,
+                                       SAVE_TIMEOUT_MS)
+              : qemu_qmp_snapshot_save(S->q, snapshot, QEMU_DISK_NODE,
+                                       SAVE_TIMEOUT_MS);
+    qemu_qmp_close(S->q);
+    S->q = NULL;
+    if (rc == 0)
+        return guest_mount_all(I, NULL);
+    char *msg = vu_strdup(vmdrv_last_error(I->ctx)->message);
+    guest_mount_all(I, NULL);
+    if (load)
+        rc = vmdrv_conn_error(I->conn, rc, 0, "cannot restore '%s' to '%s': %s",
+                              I->name, snapshot, msg);
+    else
+        rc =
+            vmdrv_conn_error(I->conn, rc, 0, "cannot snapshot '%s' as '%s': %s",
+                             I->name, snapshot, msg);
+    free(msg);
+    return rc;
+}
+
+/* What a snapshot op does once snap_open has begun it. */
+typedef int (*snap_body)(snap_op *S, const char *snapshot);
+
+/* Open, run body, close: every snapshot op but the list. No flags are
+   defined for them yet. */
+static int snap_run(vmdrv_conn *conn, const char *name, const char *snapshot,
+                    unsigned int flags, snap_body body)
+{
+    (void)flags;
+    snap_op S;
+    int rc = snap_open(conn, name, &S);
+    if (rc)
+        return rc;
+    rc = body(&S, snapshot);
+    snap_close(&S);
+    return rc;
+}
+
+static int snap_take(snap_op *S, const char *snapshot)
+{
+    inst *I = &S->I;
+    int rc = snap_state_ok(S, "snapshot");
+    if (rc)
+        return rc;
+    if (qemu_img_snaps_find(&S->snaps, snapshot))
+        return vmdrv_conn_error(I->conn, VMDRV_E_EXISTS, 0,
+                                "snapshot '%s' of '%s' already exists",
+                                snapshot, I->name);
+    if (S->st == VMDRV_STATE_RUNNING)
+        rc = live_snapshot(S, snapshot, 0);
+    else
+        rc = qemu_img_snapshot(I->ctx, img_tool(I), I->disk, 'c', snapshot);
+    if (rc)
+        return rc;
+    json_object_set_new(mobject(I, "snapshots"), snapshot,
+                        json_pack("{s:s,s:I,s:b}", "parent",
+                                  mstr(I, "current_snapshot", ""), "created",
+                                  (json_int_t)time(NULL), "live",
+                                  S->st == VMDRV_STATE_RUNNING));
+    mset_str(I, "current_snapshot", snapshot);
+    return inst_save(I);
 }
 
 static int do_snapshot_take(vmdrv_conn *conn, const char *name,
                             const char *snapshot, unsigned int flags)
 {
-    (void)flags;
-    inst I;
-    vmdrv_state st;
-    qemu_img_snaps snaps;
-    qemu_qmp *q = NULL;
     if (strcmp(snapshot, SUSPEND_TAG) == 0)
         return vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
                                 "snapshot name '%s' is reserved by the QEMU "
                                 "driver for suspension",
                                 snapshot);
-    int rc = snap_open(conn, name, &I, &st, &snaps, &q);
-    if (rc)
-        return rc;
-    if (st != VMDRV_STATE_RUNNING && st != VMDRV_STATE_STOPPED &&
-        st != VMDRV_STATE_OFF) {
-        rc = wrong_state(&I, "snapshot", st);
-        goto cleanup;
-    }
-    if (qemu_img_snaps_find(&snaps, snapshot)) {
-        rc = vmdrv_conn_error(conn, VMDRV_E_EXISTS, 0,
-                              "snapshot '%s' of '%s' already exists", snapshot,
-                              name);
-        goto cleanup;
-    }
-    if (st == VMDRV_STATE_RUNNING) {
-        if ((rc = guest_umount_all(&I)))
-            goto cleanup;
-        rc = qemu_qmp_snapshot_save(q, snapshot, QEMU_DISK_NODE,
-                                    SAVE_TIMEOUT_MS);
-        qemu_qmp_close(q);
-        q = NULL;
-        if (rc) {
-            char *msg = vu_strdup(vmdrv_last_error(I.ctx)->message);
-            guest_mount_all(&I, NULL);
-            rc = vmdrv_conn_error(conn, rc, 0,
-                                  "cannot snapshot '%s' as '%s': %s", name,
-                                  snapshot, msg);
-            free(msg);
-            goto cleanup;
-        }
-        if ((rc = guest_mount_all(&I, NULL)))
-            goto cleanup;
-    } else {
-        rc = qemu_img_snapshot(I.ctx, img_tool(&I), I.disk, 'c', snapshot);
-        if (rc)
-            goto cleanup;
-    }
-    json_object_set_new(mobject(&I, "snapshots"), snapshot,
-                        json_pack("{s:s,s:I,s:b}", "parent",
-                                  mstr(&I, "current_snapshot", ""), "created",
-                                  (json_int_t)time(NULL), "live",
-                                  st == VMDRV_STATE_RUNNING));
-    mset_str(&I, "current_snapshot", snapshot);
-    rc = inst_save(&I);
-cleanup:
-    qemu_qmp_close(q);
-    qemu_img_snaps_clear(&snaps);
-    inst_close(&I);
-    return rc;
+    return snap_run(conn, name, snapshot, flags, snap_take);
 }
 
-static int do_snapshot_restore(vmdrv_conn *conn, const char *name,
-                               const char *snapshot, unsigned int flags)
+static int snap_restore(snap_op *S, const char *snapshot)
 {
-    (void)flags;
-    inst I;
-    vmdrv_state st;
-    qemu_img_snaps snaps;
-    qemu_qmp *q = NULL;
-    int rc = snap_open(conn, name, &I, &st, &snaps, &q);
-    if (rc)
-        return rc;
+    inst *I = &S->I;
+    int rc;
     const qemu_img_snap *s = strcmp(snapshot, SUSPEND_TAG) == 0
                                  ? NULL
-                                 : qemu_img_snaps_find(&snaps, snapshot);
-    if (!s) {
-        rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
-                              "instance '%s' has no snapshot '%s'", name,
-                              snapshot);
-        goto cleanup;
-    }
-    if (st != VMDRV_STATE_RUNNING && st != VMDRV_STATE_STOPPED &&
-        st != VMDRV_STATE_OFF) {
-        rc = wrong_state(&I, "restore", st);
-        goto cleanup;
-    }
-    if (st == VMDRV_STATE_RUNNING && s->vm_state_bytes > 0) {
+                                 : qemu_img_snaps_find(&S->snaps, snapshot);
+    if (!s)
+        return no_snapshot(I, snapshot);
+    if ((rc = snap_state_ok(S, "restore")))
+        return rc;
+    if (S->st == VMDRV_STATE_RUNNING && s->vm_state_bytes > 0) {
         /* live: the guest's memory comes back as it was */
-        if ((rc = guest_umount_all(&I)))
-            goto cleanup;
-        rc = qemu_qmp_snapshot_load(q, snapshot, QEMU_DISK_NODE,
-                                    SAVE_TIMEOUT_MS);
-        qemu_qmp_close(q);
-        q = NULL;
-        if (rc) {
-            char *msg = vu_strdup(vmdrv_last_error(I.ctx)->message);
-            guest_mount_all(&I, NULL);
-            rc =
-                vmdrv_conn_error(conn, rc, 0, "cannot restore '%s' to '%s': %s",
-                                 name, snapshot, msg);
-            free(msg);
-            goto cleanup;
-        }
-        if ((rc = guest_mount_all(&I, NULL)))
-            goto cleanup;
-    } else if (st == VMDRV_STATE_RUNNING) {
+        rc = live_snapshot(S, snapshot, 1);
+    } else if (S->st == VMDRV_STATE_RUNNING) {
         /* a snapshot taken while stopped holds only the disk: restore it
          * offline and boot, as a running instance would after a reset */
-        qemu_qmp_close(q); /* one QMP client at a time: kill_qemu needs it */
-        q = NULL;
-        long pid = live_pid(&I);
-        if (pid && (rc = kill_qemu(&I, pid)))
-            goto cleanup;
-        if ((rc = stopped_now(&I)) ||
-            (rc =
-                 qemu_img_snapshot(I.ctx, img_tool(&I), I.disk, 'a', snapshot)))
-            goto cleanup;
-        if ((rc = start_fresh(&I)))
-            goto cleanup;
-        mset_str(&I, "launch_note",
-                 "booted after restoring a disk-only "
-                 "snapshot");
+        qemu_qmp_close(S->q); /* one QMP client at a time: kill_qemu needs it */
+        S->q = NULL;
+        long pid = live_pid(I);
+        if (pid && (rc = kill_qemu(I, pid)))
+            return rc;
+        if ((rc = stopped_now(I)) ||
+            (rc = qemu_img_snapshot(I->ctx, img_tool(I), I->disk, 'a',
+                                    snapshot)))
+            return rc;
+        rc = start_fresh(I);
+        if (rc == 0)
+            mset_str(I, "launch_note",
+                     "booted after restoring a disk-only snapshot");
     } else {
-        if ((rc =
-                 qemu_img_snapshot(I.ctx, img_tool(&I), I.disk, 'a', snapshot)))
-            goto cleanup;
+        rc = qemu_img_snapshot(I->ctx, img_tool(I), I->disk, 'a', snapshot);
     }
-    mset_str(&I, "current_snapshot", snapshot);
-    rc = inst_save(&I);
-cleanup:
-    qemu_qmp_close(q);
-    qemu_img_snaps_clear(&snaps);
-    inst_close(&I);
-    return rc;
+    if (rc)
+        return rc;
+    mset_str(I, "current_snapshot", snapshot);
+    return inst_save(I);
 }
 
 static int do_snapshot_list(vmdrv_conn *conn, const char *name,
@@ -2266,34 +2262,23 @@ cleanup:
     return rc;
 }
 
-static int do_snapshot_delete(vmdrv_conn *conn, const char *name,
-                              const char *snapshot, unsigned int flags)
+static int snap_delete(snap_op *S, const char *snapshot)
 {
-    (void)flags;
-    inst I;
-    vmdrv_state st;
-    qemu_img_snaps snaps;
-    qemu_qmp *q = NULL;
-    int rc = snap_open(conn, name, &I, &st, &snaps, &q);
-    if (rc)
-        return rc;
+    inst *I = &S->I;
+    int rc;
     if (strcmp(snapshot, SUSPEND_TAG) == 0 ||
-        !qemu_img_snaps_find(&snaps, snapshot)) {
-        rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
-                              "instance '%s' has no snapshot '%s'", name,
-                              snapshot);
-        goto cleanup;
-    }
-    if (st == VMDRV_STATE_RUNNING) {
-        rc = qemu_qmp_snapshot_delete(q, snapshot, QEMU_DISK_NODE,
+        !qemu_img_snaps_find(&S->snaps, snapshot))
+        return no_snapshot(I, snapshot);
+    if (S->st == VMDRV_STATE_RUNNING) {
+        rc = qemu_qmp_snapshot_delete(S->q, snapshot, QEMU_DISK_NODE,
                                       SAVE_TIMEOUT_MS);
     } else {
-        rc = qemu_img_snapshot(I.ctx, img_tool(&I), I.disk, 'd', snapshot);
+        rc = qemu_img_snapshot(I->ctx, img_tool(I), I->disk, 'd', snapshot);
     }
     if (rc)
-        goto cleanup;
+        return rc;
     /* children of the deleted snapshot now descend from its parent */
-    json_t *known = mobject(&I, "snapshots");
+    json_t *known = mobject(I, "snapshots");
     const char *parent =
         vu_json_str(json_object_get(known, snapshot), "parent", "");
     const char *k;
@@ -2303,15 +2288,10 @@ static int do_snapshot_delete(vmdrv_conn *conn, const char *name,
         known, k, v) if (strcmp(vu_json_str(v, "parent", ""), snapshot) == 0)
         json_object_set_new(v, "parent", json_string(pcopy));
     json_object_del(known, snapshot);
-    if (strcmp(mstr(&I, "current_snapshot", ""), snapshot) == 0)
-        mset_str(&I, "current_snapshot", *pcopy ? pcopy : NULL);
+    if (strcmp(mstr(I, "current_snapshot", ""), snapshot) == 0)
+        mset_str(I, "current_snapshot", *pcopy ? pcopy : NULL);
     free(pcopy);
-    rc = inst_save(&I);
-cleanup:
-    qemu_qmp_close(q);
-    qemu_img_snaps_clear(&snaps);
-    inst_close(&I);
-    return rc;
+    return inst_save(I);
 }
 
 /* ---- native mounts ------------------------------------------------------- */
@@ -2702,150 +2682,87 @@ cleanup:
 
 /* ---- the table ----------------------------------------------------------- */
 
-static int qemu_instance_create(vmdrv_conn *conn,
-                                const vmdrv_instance_spec *spec,
-                                unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_instance_create(conn, spec, flags));
-}
+/*
+ * Every op is a call run between keep_error and kept_error, so that a
+ * success leaves the caller's error as it was. KEPT_OP(op, (params), call)
+ * writes qemu_<op> that way; params must name the connection conn.
+ * clang-format is off below: it would read the parameter lists as
+ * products ("vmdrv_conn * conn").
+ */
+/* clang-format off */
+#define KEPT_OP(op, params, call)                                              \
+    static int qemu_##op params                                                \
+    {                                                                          \
+        err_keep k;                                                            \
+        keep_error(&k, vmdrv_conn_ctx(conn));                                  \
+        return kept_error(&k, call);                                           \
+    }
 
-static int qemu_instance_start(vmdrv_conn *conn, const char *name,
-                               unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_instance_start(conn, name, flags));
-}
-
-static int qemu_instance_stop(vmdrv_conn *conn, const char *name,
-                              unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_instance_stop(conn, name, flags));
-}
-
-static int qemu_instance_suspend(vmdrv_conn *conn, const char *name,
-                                 unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_instance_suspend(conn, name, flags));
-}
-
-static int qemu_instance_state(vmdrv_conn *conn, const char *name,
-                               vmdrv_state *state, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_instance_state(conn, name, state, flags));
-}
-
-static int qemu_instance_info(vmdrv_conn *conn, const char *name,
-                              vmdrv_info *info, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_instance_info(conn, name, info, flags));
-}
-
-static int qemu_instance_delete(vmdrv_conn *conn, const char *name,
-                                unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_instance_delete(conn, name, flags));
-}
-
-static int qemu_instance_list(vmdrv_conn *conn, vmdrv_names *names,
-                              unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_instance_list(conn, names, flags));
-}
-
-static int qemu_snapshot_take(vmdrv_conn *conn, const char *name,
-                              const char *snapshot, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_snapshot_take(conn, name, snapshot, flags));
-}
-
-static int qemu_snapshot_restore(vmdrv_conn *conn, const char *name,
-                                 const char *snapshot, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_snapshot_restore(conn, name, snapshot, flags));
-}
-
-static int qemu_snapshot_list(vmdrv_conn *conn, const char *name,
-                              vmdrv_snapshots *list, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_snapshot_list(conn, name, list, flags));
-}
-
-static int qemu_snapshot_delete(vmdrv_conn *conn, const char *name,
-                                const char *snapshot, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_snapshot_delete(conn, name, snapshot, flags));
-}
-
-static int qemu_mount(vmdrv_conn *conn, const char *name, const char *host_path,
-                      const char *guest_path, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_mount(conn, name, host_path, guest_path, flags));
-}
-
-static int qemu_umount(vmdrv_conn *conn, const char *name,
-                       const char *guest_path, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_umount(conn, name, guest_path, flags));
-}
-
-static int qemu_networks_list(vmdrv_conn *conn, vmdrv_networks *list,
-                              unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_networks_list(conn, list, flags));
-}
-
-static int qemu_network_add(vmdrv_conn *conn, const char *name,
-                            const char *network, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_network_add(conn, name, network, flags));
-}
-
-static int qemu_guest_exec(vmdrv_conn *conn, const char *name,
-                           const char *command, vmdrv_exec_result *result,
-                           unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_guest_exec(conn, name, command, result, flags));
-}
-
-static int qemu_open(vmdrv_conn *conn, unsigned int flags)
-{
-    err_keep k;
-    keep_error(&k, vmdrv_conn_ctx(conn));
-    return kept_error(&k, do_open(conn, flags));
-}
+KEPT_OP(instance_create,
+        (vmdrv_conn *conn, const vmdrv_instance_spec *spec,
+         unsigned int flags),
+        do_instance_create(conn, spec, flags))
+KEPT_OP(instance_start,
+        (vmdrv_conn *conn, const char *name, unsigned int flags),
+        do_instance_start(conn, name, flags))
+KEPT_OP(instance_stop,
+        (vmdrv_conn *conn, const char *name, unsigned int flags),
+        do_instance_stop(conn, name, flags))
+KEPT_OP(instance_suspend,
+        (vmdrv_conn *conn, const char *name, unsigned int flags),
+        do_instance_suspend(conn, name, flags))
+KEPT_OP(instance_state,
+        (vmdrv_conn *conn, const char *name, vmdrv_state *state,
+         unsigned int flags),
+        do_instance_state(conn, name, state, flags))
+KEPT_OP(instance_info,
+        (vmdrv_conn *conn, const char *name, vmdrv_info *info,
+         unsigned int flags),
+        do_instance_info(conn, name, info, flags))
+KEPT_OP(instance_delete,
+        (vmdrv_conn *conn, const char *name, unsigned int flags),
+        do_instance_delete(conn, name, flags))
+KEPT_OP(instance_list,
+        (vmdrv_conn *conn, vmdrv_names *names, unsigned int flags),
+        do_instance_list(conn, names, flags))
+KEPT_OP(snapshot_take,
+        (vmdrv_conn *conn, const char *name, const char *snapshot,
+         unsigned int flags),
+        do_snapshot_take(conn, name, snapshot, flags))
+KEPT_OP(snapshot_restore,
+        (vmdrv_conn *conn, const char *name, const char *snapshot,
+         unsigned int flags),
+        snap_run(conn, name, snapshot, flags, snap_restore))
+KEPT_OP(snapshot_list,
+        (vmdrv_conn *conn, const char *name, vmdrv_snapshots *list,
+         unsigned int flags),
+        do_snapshot_list(conn, name, list, flags))
+KEPT_OP(snapshot_delete,
+        (vmdrv_conn *conn, const char *name, const char *snapshot,
+         unsigned int flags),
+        snap_run(conn, name, snapshot, flags, snap_delete))
+KEPT_OP(mount,
+        (vmdrv_conn *conn, const char *name, const char *host_path,
+         const char *guest_path, unsigned int flags),
+        do_mount(conn, name, host_path, guest_path, flags))
+KEPT_OP(umount,
+        (vmdrv_conn *conn, const char *name, const char *guest_path,
+         unsigned int flags),
+        do_umount(conn, name, guest_path, flags))
+KEPT_OP(networks_list,
+        (vmdrv_conn *conn, vmdrv_networks *list, unsigned int flags),
+        do_networks_list(conn, list, flags))
+KEPT_OP(network_add,
+        (vmdrv_conn *conn, const char *name, const char *network,
+         unsigned int flags),
+        do_network_add(conn, name, network, flags))
+KEPT_OP(guest_exec,
+        (vmdrv_conn *conn, const char *name, const char *command,
+         vmdrv_exec_result *result, unsigned int flags),
+        do_guest_exec(conn, name, command, result, flags))
+KEPT_OP(open, (vmdrv_conn *conn, unsigned int flags),
+        do_open(conn, flags))
+/* clang-format on */
 
 const vmdrv_driver vmdrv_driver_qemu = {
     .abi_version = VMDRV_DRIVER_ABI_VERSION,

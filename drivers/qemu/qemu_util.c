@@ -1,12 +1,14 @@
 /*
  * qemu_util.c: small helpers the QEMU driver's files share: errors with
  * the driver as origin, a monotonic clock, a stable hash for short names,
- * shell and QEMU-option quoting, and unix-socket I/O with deadlines (QMP
- * and the serial console are both unix sockets).
+ * shell and QEMU-option quoting, unix-socket I/O with deadlines (QMP
+ * and the serial console are both unix sockets), and whether a QEMU pid
+ * still runs.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "qemu.h"
+#include "vu_fs.h"
 
 int qemu_err(vmdrv_ctx *ctx, int code, long native, const char *fmt, ...)
 {
@@ -167,4 +170,20 @@ long qemu_read_some(vmdrv_ctx *ctx, int fd, vu_buf *b, long deadline,
         vu_buf_add(b, chunk, (size_t)got);
         return (long)got;
     }
+}
+
+int qemu_pid_running(long pid)
+{
+    if (pid <= 1 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+        return 0;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return !vu_path_exists("/proc/self/stat"); /* no /proc: macOS */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');
+    return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
 }

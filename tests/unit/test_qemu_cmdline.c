@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "qemu.h"
+#include "qemu_test_helpers.h"
 
 typedef struct fixture {
     vmdrv_ctx *ctx;
@@ -22,10 +23,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char err[256];
-    snprintf(f->dir, sizeof f->dir, "/tmp/vmdrv-test-qemu-cmdline-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    assert_int_equal(vmdrv_ctx_open(&f->ctx, f->dir, err, sizeof err), 0);
+    qemu_test_open(&f->ctx, f->dir, sizeof f->dir, "cmdline", NULL);
     *state = f;
     return 0;
 }
@@ -33,10 +31,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    vmdrv_ctx_free(f->ctx);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    qemu_test_close(f->ctx, f->dir);
     free(f);
     return 0;
 }

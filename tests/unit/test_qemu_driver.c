@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "qemu_test_helpers.h"
 #include "vmdrv/sys/driver.h"
 #include "vmdrv_config.h"
 
@@ -49,17 +50,6 @@ typedef struct fixture {
     fake fk;
 } fixture;
 
-static void set_out(vmdrv_proc_result *r, int status, const char *out,
-                    const char *err)
-{
-    r->exited = 1;
-    r->status = status;
-    r->out = strdup(out);
-    r->out_len = strlen(out);
-    r->err = strdup(err);
-    r->err_len = strlen(err);
-}
-
 static int find_tag(fake *fk, const char *tag)
 {
     for (int i = 0; i < fk->n; i++)
@@ -82,10 +72,11 @@ static int fake_runner(void *userdata, const vmdrv_proc_spec *spec,
         argc++;
     }
     if (argc > 1 && strcmp(a[1], "--version") == 0) {
-        set_out(r, 0,
-                strstr(a[0], "qemu-img") ? "qemu-img version 7.2.22\n"
-                                         : "QEMU emulator version 7.2.22\n",
-                "");
+        qemu_test_answer(r, 0,
+                         strstr(a[0], "qemu-img")
+                             ? "qemu-img version 7.2.22\n"
+                             : "QEMU emulator version 7.2.22\n",
+                         "");
         return 0;
     }
     if (strcmp(a[0], FAKE_QEMU) == 0) {
@@ -93,11 +84,12 @@ static int fake_runner(void *userdata, const vmdrv_proc_spec *spec,
             snprintf(fk->qemu_argv[fk->qemu_calls], sizeof fk->qemu_argv[0],
                      "%s", fk->last);
         fk->qemu_calls++;
-        set_out(r, 1, "", "qemu-system-x86_64: fake: no VM in unit tests\n");
+        qemu_test_answer(r, 1, "",
+                         "qemu-system-x86_64: fake: no VM in unit tests\n");
         return 0;
     }
     if (strcmp(a[0], FAKE_IMG) != 0) {
-        set_out(r, 127, "", "unexpected program\n");
+        qemu_test_answer(r, 127, "", "unexpected program\n");
         return 0;
     }
     fk->img_calls++;
@@ -105,7 +97,7 @@ static int fake_runner(void *userdata, const vmdrv_proc_spec *spec,
         FILE *f = fopen(a[argc - 2], "w"); /* path, then size */
         if (f)
             fclose(f);
-        set_out(r, f ? 0 : 1, "", f ? "" : "cannot create\n");
+        qemu_test_answer(r, f ? 0 : 1, "", f ? "" : "cannot create\n");
         return 0;
     }
     if (strcmp(a[1], "snapshot") == 0 && strcmp(a[2], "-l") == 0) {
@@ -120,7 +112,7 @@ static int fake_runner(void *userdata, const vmdrv_proc_spec *spec,
                      fk->tags[i], fk->vm[i] ? "66.2 MiB" : "0 B");
             strcat(out, line);
         }
-        set_out(r, 0, out, "");
+        qemu_test_answer(r, 0, out, "");
         return 0;
     }
     if (strcmp(a[1], "snapshot") == 0) {
@@ -129,22 +121,22 @@ static int fake_runner(void *userdata, const vmdrv_proc_spec *spec,
         if (strcmp(a[2], "-c") == 0 && i < 0) {
             snprintf(fk->tags[fk->n], sizeof fk->tags[0], "%s", tag);
             fk->vm[fk->n++] = 0;
-            set_out(r, 0, "", "");
+            qemu_test_answer(r, 0, "", "");
         } else if (strcmp(a[2], "-a") == 0 && i >= 0) {
-            set_out(r, 0, "", "");
+            qemu_test_answer(r, 0, "", "");
         } else if (strcmp(a[2], "-d") == 0 && i >= 0) {
             for (int k = i; k + 1 < fk->n; k++) {
                 memcpy(fk->tags[k], fk->tags[k + 1], sizeof fk->tags[0]);
                 fk->vm[k] = fk->vm[k + 1];
             }
             fk->n--;
-            set_out(r, 0, "", "");
+            qemu_test_answer(r, 0, "", "");
         } else {
-            set_out(r, 1, "", "qemu-img: Could not find snapshot\n");
+            qemu_test_answer(r, 1, "", "qemu-img: Could not find snapshot\n");
         }
         return 0;
     }
-    set_out(r, 1, "", "fake qemu-img: unknown command\n");
+    qemu_test_answer(r, 1, "", "fake qemu-img: unknown command\n");
     return 0;
 }
 
@@ -168,20 +160,15 @@ static int open_conn(fixture *f, const char *extra)
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char err[256];
-    snprintf(f->dir, sizeof f->dir, "/tmp/vmdrv-test-qemu-driver-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    setenv("VMDRV_TOOL_QEMU_IMG", FAKE_IMG, 1);
+    setenv("VMDRV_TOOL_QEMU_SYSTEM_X86_64", FAKE_QEMU, 1);
+    qemu_test_open(&f->ctx, f->dir, sizeof f->dir, "driver", "data");
     snprintf(f->kernel, sizeof f->kernel, "%s/vmlinux", f->dir);
     snprintf(f->initrd, sizeof f->initrd, "%s/initrd.img", f->dir);
     snprintf(f->share, sizeof f->share, "%s/share", f->dir);
     write_file(f->kernel, "kernel");
     write_file(f->initrd, "initrd");
     assert_int_equal(mkdir(f->share, 0755), 0);
-    setenv("VMDRV_TOOL_QEMU_IMG", FAKE_IMG, 1);
-    setenv("VMDRV_TOOL_QEMU_SYSTEM_X86_64", FAKE_QEMU, 1);
-    char data[300];
-    snprintf(data, sizeof data, "%s/data", f->dir);
-    assert_int_equal(vmdrv_ctx_open(&f->ctx, data, err, sizeof err), 0);
     vmdrv_ctx_set_runner(f->ctx, fake_runner, &f->fk);
     assert_int_equal(open_conn(f, NULL), 0);
     *state = f;
@@ -192,10 +179,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     vmdrv_conn_close(f->conn);
-    vmdrv_ctx_free(f->ctx);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    qemu_test_close(f->ctx, f->dir);
     free(f);
     return 0;
 }

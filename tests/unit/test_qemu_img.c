@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "qemu.h"
+#include "qemu_test_helpers.h"
 
 typedef struct fake {
     char argv[16][256];
@@ -40,22 +41,15 @@ static int fake_runner(void *userdata, const vmdrv_proc_spec *spec,
     fk->argc = 0;
     for (int i = 0; spec->argv[i] && i < 16; i++)
         snprintf(fk->argv[fk->argc++], sizeof fk->argv[0], "%s", spec->argv[i]);
-    r->exited = 1;
-    r->status = fk->status;
-    r->out = strdup(fk->out ? fk->out : "");
-    r->out_len = strlen(r->out);
-    r->err = strdup(fk->err ? fk->err : "");
-    r->err_len = strlen(r->err);
+    qemu_test_answer(r, fk->status, fk->out ? fk->out : "",
+                     fk->err ? fk->err : "");
     return 0;
 }
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char err[256];
-    snprintf(f->dir, sizeof f->dir, "/tmp/vmdrv-test-qemu-img-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    assert_int_equal(vmdrv_ctx_open(&f->ctx, f->dir, err, sizeof err), 0);
+    qemu_test_open(&f->ctx, f->dir, sizeof f->dir, "img", NULL);
     vmdrv_ctx_set_runner(f->ctx, fake_runner, &f->fk);
     *state = f;
     return 0;
@@ -64,10 +58,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    vmdrv_ctx_free(f->ctx);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    qemu_test_close(f->ctx, f->dir);
     free(f);
     return 0;
 }

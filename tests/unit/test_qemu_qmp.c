@@ -3,11 +3,12 @@
  * (drivers/qemu/qemu_qmp.c) against a fake QMP server.
  *
  * The fake server is a child process on the other end of a socketpair.
- * It plays a script: the greeting, then for each step it reads one
- * command, checks its name, and writes the step's lines, with %ID%
- * replaced by the command's id and %JOB% by the last job-id it saw. It exits 0
- * only when every command arrived in order, so a client that sends a command
- * too many, too few or in the wrong order fails the test.
+ * It plays a script: the greeting and the qmp_capabilities handshake,
+ * then for each step it reads one command, checks its name, and writes
+ * the step's lines, with %ID% replaced by the command's id and %JOB% by
+ * the last job-id it saw. It exits 0 only when every command arrived in
+ * order, so a client that sends a command too many, too few or in the
+ * wrong order fails the test.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -24,6 +25,7 @@
 #include <cmocka.h>
 
 #include "qemu.h"
+#include "qemu_test_helpers.h"
 
 #define GREETING                                                               \
     "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, "        \
@@ -59,10 +61,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char err[256];
-    snprintf(f->dir, sizeof f->dir, "/tmp/vmdrv-test-qemu-qmp-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    assert_int_equal(vmdrv_ctx_open(&f->ctx, f->dir, err, sizeof err), 0);
+    qemu_test_open(&f->ctx, f->dir, sizeof f->dir, "qmp", NULL);
     f->fd = -1;
     *state = f;
     return 0;
@@ -73,10 +72,7 @@ static int teardown(void **state)
     fixture *f = *state;
     if (f->fd >= 0)
         close(f->fd);
-    vmdrv_ctx_free(f->ctx);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    qemu_test_close(f->ctx, f->dir);
     free(f);
     return 0;
 }
@@ -129,34 +125,42 @@ static void expand(const char *tmpl, const char *id, const char *job, char *out,
     out[n < size ? n : size - 1] = '\0';
 }
 
+/* Play one step: read a command, check it is st's, write st's lines. */
+static void play(int fd, const step *st, int i, char *last_job, size_t size)
+{
+    char line[4096], out[4096];
+    if (read_line(fd, line, sizeof line) != 0)
+        _exit(10 + i); /* the client stopped too early */
+    json_t *req = json_loads(line, 0, NULL);
+    const char *cmd = json_string_value(json_object_get(req, "execute"));
+    const char *id = json_string_value(json_object_get(req, "id"));
+    const char *job = json_string_value(
+        json_object_get(json_object_get(req, "arguments"), "job-id"));
+    /* query-jobs and job-dismiss answer about the last job started */
+    if (job)
+        snprintf(last_job, size, "%s", job);
+    if (!cmd || strcmp(cmd, st->expect) != 0 || !id)
+        _exit(40 + i); /* wrong command, or no id */
+    for (int k = 0; st->lines[k]; k++) {
+        expand(st->lines[k], id, last_job, out, sizeof out);
+        write_str(fd, out);
+        write_str(fd, "\r\n");
+    }
+    json_decref(req);
+    if (st->close_after)
+        _exit(0);
+}
+
+/* Every client negotiates capabilities first: step 0 of every script. */
 static void serve(int fd, const char *greeting, const step *steps)
 {
-    char line[4096], out[4096], last_job[128] = "";
-    int i;
+    static const step handshake = S("qmp_capabilities", OK);
+    char line[4096], last_job[128] = "";
     write_str(fd, greeting);
     write_str(fd, "\r\n");
-    for (i = 0; steps[i].expect; i++) {
-        if (read_line(fd, line, sizeof line) != 0)
-            _exit(10 + i); /* the client stopped too early */
-        json_t *req = json_loads(line, 0, NULL);
-        const char *cmd = json_string_value(json_object_get(req, "execute"));
-        const char *id = json_string_value(json_object_get(req, "id"));
-        const char *job = json_string_value(
-            json_object_get(json_object_get(req, "arguments"), "job-id"));
-        /* query-jobs and job-dismiss answer about the last job started */
-        if (job)
-            snprintf(last_job, sizeof last_job, "%s", job);
-        if (!cmd || strcmp(cmd, steps[i].expect) != 0 || !id)
-            _exit(40 + i); /* wrong command, or no id */
-        for (int k = 0; steps[i].lines[k]; k++) {
-            expand(steps[i].lines[k], id, last_job, out, sizeof out);
-            write_str(fd, out);
-            write_str(fd, "\r\n");
-        }
-        json_decref(req);
-        if (steps[i].close_after)
-            _exit(0);
-    }
+    play(fd, &handshake, 0, last_job, sizeof last_job);
+    for (int i = 0; steps[i].expect; i++)
+        play(fd, &steps[i], i + 1, last_job, sizeof last_job);
     /* anything more from the client is a command too many */
     if (read_line(fd, line, sizeof line) == 0)
         _exit(70);
@@ -187,14 +191,23 @@ static int server_verdict(fixture *f)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
 }
 
-static qemu_qmp *attach(fixture *f, const char *greeting, const step *steps)
+/* A client attached to a server that greets like QEMU 7.2 and plays steps
+   after the capabilities handshake. */
+static qemu_qmp *attach(fixture *f, const step *steps)
 {
     qemu_qmp *q = NULL;
-    start_server(f, greeting, steps);
+    start_server(f, GREETING, steps);
     int rc = qemu_qmp_attach(f->ctx, f->fd, 5000, &q);
     f->fd = -1; /* owned by the client now, or closed by it */
     assert_int_equal(rc, 0);
     return q;
+}
+
+/* Close the client; the server must have heard exactly its script. */
+static void finish(fixture *f, qemu_qmp *q)
+{
+    qemu_qmp_close(q);
+    assert_int_equal(server_verdict(f), 0);
 }
 
 static const char *msg(fixture *f)
@@ -207,11 +220,10 @@ static const char *msg(fixture *f)
 static void test_qemu_qmp__greeting_and_capabilities(void **state)
 {
     fixture *f = *state;
-    static const step s[] = {S("qmp_capabilities", OK), END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    static const step s[] = {END};
+    qemu_qmp *q = attach(f, s);
     assert_string_equal(qemu_qmp_version(q), "7.2.22");
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__refuses_a_non_qmp_greeting(void **state)
@@ -237,7 +249,6 @@ test_qemu_qmp__events_queue_and_stale_replies_are_skipped(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
         S("query-status",
           "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, "
           "\"event\": \"STOP\"}",
@@ -245,7 +256,7 @@ test_qemu_qmp__events_queue_and_stale_replies_are_skipped(void **state)
           "{\"return\": {\"status\": \"paused\", \"running\": false}, "
           "\"id\": \"%ID%\"}"),
         END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     char status[32];
     assert_int_equal(qemu_qmp_status(q, status, sizeof status), 0);
     assert_string_equal(status, "paused");
@@ -259,34 +270,30 @@ test_qemu_qmp__events_queue_and_stale_replies_are_skipped(void **state)
     assert_int_equal(qemu_qmp_wait_event(q, "RESUME", NULL, NULL, 100, NULL),
                      VMDRV_E_TIMEOUT);
     assert_non_null(strstr(msg(f), "RESUME"));
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__error_object_is_a_tool_error(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
         S("cont",
           "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Resetting "
           "the Virtual Machine is required\"}, \"id\": \"%ID%\"}"),
         END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     vmdrv_error_clear(f->ctx);
     assert_int_equal(qemu_qmp_exec(q, "cont", NULL, NULL), VMDRV_E_TOOL);
     assert_non_null(strstr(msg(f), "'cont'"));
     assert_non_null(strstr(msg(f), "Resetting the Virtual Machine"));
     assert_string_equal(vmdrv_last_error(f->ctx)->origin, "qemu");
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__hmp_text_is_checked(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
         S("human-monitor-command",
           "{\"return\": \"Error: Migration is disabled when VirtFS export "
           "path '/srv' is mounted in the guest using mount_tag 'm1'\\r\\n\", "
@@ -295,7 +302,7 @@ static void test_qemu_qmp__hmp_text_is_checked(void **state)
         S("human-monitor-command",
           "{\"return\": \"List of snapshots\\r\\n\", \"id\": \"%ID%\"}"),
         END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     assert_int_equal(qemu_qmp_hmp_checked(q, "savevm suspend"), VMDRV_E_TOOL);
     assert_non_null(strstr(msg(f), "Migration is disabled"));
     assert_non_null(strstr(msg(f), "'savevm suspend'"));
@@ -308,8 +315,7 @@ static void test_qemu_qmp__hmp_text_is_checked(void **state)
     assert_int_equal(qemu_qmp_hmp(q, "info snapshots", &text), 0);
     assert_string_equal(text, "List of snapshots\r\n");
     free(text);
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 #define JOB_EVENT(st)                                                          \
@@ -321,7 +327,6 @@ static void test_qemu_qmp__snapshot_job_runs_to_dismissal(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
         S("snapshot-save", JOB_EVENT("created"), OK, JOB_EVENT("running"),
           JOB_EVENT("pending"), JOB_EVENT("concluded")),
         S("query-jobs",
@@ -329,17 +334,15 @@ static void test_qemu_qmp__snapshot_job_runs_to_dismissal(void **state)
           "\"total-progress\": 1, \"type\": \"snapshot-save\", \"id\": "
           "\"%JOB%\"}], \"id\": \"%ID%\"}"),
         S("job-dismiss", OK), END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     assert_int_equal(qemu_qmp_snapshot_save(q, "snap1", "disk0", 5000), 0);
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__job_error_is_reported(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
         S("snapshot-delete", OK, JOB_EVENT("running"), JOB_EVENT("concluded")),
         S("query-jobs",
           "{\"return\": [{\"status\": \"concluded\", \"type\": "
@@ -347,19 +350,17 @@ static void test_qemu_qmp__job_error_is_reported(void **state)
           "'nope' does not exist in one or more devices\"}], \"id\": "
           "\"%ID%\"}"),
         S("job-dismiss", OK), END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     assert_int_equal(qemu_qmp_snapshot_delete(q, "nope", "disk0", 5000),
                      VMDRV_E_TOOL);
     assert_non_null(strstr(msg(f), "does not exist in one or more devices"));
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__failed_load_is_continued(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
         S("snapshot-load", OK, JOB_EVENT("concluded")),
         S("query-jobs",
           "{\"return\": [{\"status\": \"concluded\", \"id\": \"%JOB%\", "
@@ -371,12 +372,11 @@ static void test_qemu_qmp__failed_load_is_continued(void **state)
           "{\"return\": {\"status\": \"restore-vm\", \"running\": false}, "
           "\"id\": \"%ID%\"}"),
         S("cont", OK), END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     assert_int_equal(qemu_qmp_snapshot_load(q, "offline1", "disk0", 5000),
                      VMDRV_E_TOOL);
     assert_non_null(strstr(msg(f), "disk-only snapshot"));
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void
@@ -384,7 +384,6 @@ test_qemu_qmp__failed_load_of_a_running_vm_needs_no_cont(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
         S("snapshot-load", OK, JOB_EVENT("concluded")),
         S("query-jobs",
           "{\"return\": [{\"status\": \"concluded\", \"id\": \"%JOB%\", "
@@ -394,56 +393,49 @@ test_qemu_qmp__failed_load_of_a_running_vm_needs_no_cont(void **state)
           "{\"return\": {\"status\": \"running\", \"running\": true}, "
           "\"id\": \"%ID%\"}"),
         END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     assert_int_equal(qemu_qmp_snapshot_load(q, "x", "disk0", 5000),
                      VMDRV_E_TOOL);
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__eof_during_a_command(void **state)
 {
     fixture *f = *state;
-    static const step s[] = {S("qmp_capabilities", OK), CLOSE("query-status"),
-                             END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    static const step s[] = {CLOSE("query-status"), END};
+    qemu_qmp *q = attach(f, s);
     char status[32];
     assert_int_equal(qemu_qmp_status(q, status, sizeof status), VMDRV_E_IO);
     assert_non_null(strstr(msg(f), "'query-status'"));
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__quit_may_close_without_answer(void **state)
 {
     fixture *f = *state;
-    static const step s[] = {S("qmp_capabilities", OK), CLOSE("quit"), END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    static const step s[] = {CLOSE("quit"), END};
+    qemu_qmp *q = attach(f, s);
     assert_int_equal(qemu_qmp_exec(q, "quit", NULL, NULL), 0);
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__silence_times_out(void **state)
 {
     fixture *f = *state;
-    static const step s[] = {S("qmp_capabilities", OK), S("query-status", NULL),
-                             END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    static const step s[] = {S("query-status", NULL), END};
+    qemu_qmp *q = attach(f, s);
     qemu_qmp_set_timeout(q, 200);
     char status[32];
     assert_int_equal(qemu_qmp_status(q, status, sizeof status),
                      VMDRV_E_TIMEOUT);
     assert_non_null(strstr(msg(f), "did not answer"));
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__migrate_out_waits_for_completion(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
         S("migrate-set-parameters", OK),
         S("stop", "{\"event\": \"STOP\"}", OK),
         S("migrate", OK),
@@ -452,37 +444,31 @@ static void test_qemu_qmp__migrate_out_waits_for_completion(void **state)
         S("query-migrate",
           "{\"return\": {\"status\": \"completed\"}, \"id\": \"%ID%\"}"),
         END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     assert_int_equal(qemu_qmp_migrate_out(q, "exec:cat > /dev/null", 5000), 0);
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__migrate_out_failure_says_why(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
-        S("migrate-set-parameters", OK),
-        S("stop", OK),
-        S("migrate", OK),
+        S("migrate-set-parameters", OK), S("stop", OK), S("migrate", OK),
         S("query-migrate",
           "{\"return\": {\"status\": \"failed\", \"error-desc\": \"disk "
           "full\"}, \"id\": \"%ID%\"}"),
         END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     assert_int_equal(qemu_qmp_migrate_out(q, "exec:cat > /x", 5000),
                      VMDRV_E_TOOL);
     assert_non_null(strstr(msg(f), "disk full"));
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__wait_status_leaves_incoming(void **state)
 {
     fixture *f = *state;
     static const step s[] = {
-        S("qmp_capabilities", OK),
         S("query-status",
           "{\"return\": {\"status\": \"inmigrate\"}, \"id\": \"%ID%\"}"),
         S("query-status",
@@ -490,14 +476,13 @@ static void test_qemu_qmp__wait_status_leaves_incoming(void **state)
         S("query-status",
           "{\"return\": {\"status\": \"paused\"}, \"id\": \"%ID%\"}"),
         END};
-    qemu_qmp *q = attach(f, GREETING, s);
+    qemu_qmp *q = attach(f, s);
     char status[32];
     assert_int_equal(qemu_qmp_wait_status_leaves(q, "inmigrate", 5000, status,
                                                  sizeof status),
                      0);
     assert_string_equal(status, "paused");
-    qemu_qmp_close(q);
-    assert_int_equal(server_verdict(f), 0);
+    finish(f, q);
 }
 
 static void test_qemu_qmp__connect_to_a_missing_socket_fails(void **state)

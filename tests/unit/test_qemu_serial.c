@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "qemu.h"
+#include "qemu_test_helpers.h"
 
 typedef struct fixture {
     vmdrv_ctx *ctx;
@@ -37,10 +38,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char err[256];
-    snprintf(f->dir, sizeof f->dir, "/tmp/vmdrv-test-qemu-serial-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    assert_int_equal(vmdrv_ctx_open(&f->ctx, f->dir, err, sizeof err), 0);
+    qemu_test_open(&f->ctx, f->dir, sizeof f->dir, "serial", NULL);
     snprintf(f->sock, sizeof f->sock, "%s/serial.sock", f->dir);
     *state = f;
     return 0;
@@ -53,10 +51,7 @@ static int teardown(void **state)
         kill(f->guest, SIGKILL);
         waitpid(f->guest, NULL, 0);
     }
-    vmdrv_ctx_free(f->ctx);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    qemu_test_close(f->ctx, f->dir);
     free(f);
     return 0;
 }
