@@ -9,14 +9,21 @@ foreach(line ${case_lines})
   string(REGEX REPLACE "^  - id: *" "" id "${line}")
   string(REGEX MATCH "^[a-z]+" area "${id}")
   string(REPLACE "." "\\." pattern "${id}")
+  # defaults.* cells exist for the host's default driver (they need no
+  # hypervisor: they check the SDK's answers); migration.* cells exist on
+  # macOS only, so they run on the macos-x86_64 profile
+  if(area STREQUAL "defaults")
+    set(target --host real)
+  elseif(area STREQUAL "migration")
+    set(target --host macos-x86_64)
+  else()
+    set(target --driver test --host real)
+  endif()
   add_test(NAME conform.${id}
     COMMAND vmdrv_cli --data-dir ${CMAKE_BINARY_DIR}/ctest-conform/${id}
-            conform --driver test --host real --no-progress --sweep
+            conform ${target} --no-progress --sweep
             --focus ":${pattern}$"
             --work-dir ${CMAKE_BINARY_DIR}/ctest-conform/${id}/work)
-  # host-level cases have cells only for the host's default driver: a
-  # cell that is not selected is "nothing selected" (exit 3), not a failure
   set_tests_properties(conform.${id} PROPERTIES
-    LABELS "conform-cell;${area}" TIMEOUT 120 SKIP_RETURN_CODE 3
-    ENVIRONMENT "NO_COLOR=1")
+    LABELS "conform-cell;${area}" TIMEOUT 120 ENVIRONMENT "NO_COLOR=1")
 endforeach()
