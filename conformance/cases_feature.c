@@ -28,18 +28,27 @@ static char *host_folder(vc_t *t, const char *leaf, const char *content)
 /*
  * Create an instance and mount a host folder (holding from-host.txt with
  * content) at /mnt/vmdrvc while it is stopped: the feature call of the
- * native-mount cases. *dir is the host folder (owned).
+ * native-mount cases. *dir_out (when not NULL) gets the host folder
+ * (owned).
  */
 static vc_obs create_with_mount(vc_t *t, const char *content,
-                                const char **name, char **dir)
+                                const char **name, char **dir_out)
 {
-    *dir = host_folder(t, "share", content);
-    if (vc_create(t, "a", name) != 0)
-        return vc_fail_sdk(t, "call-failed", "create");
-    vc_feature_before(t, *name);
-    return vc_feature_after(
-        t, *name, vmdrv_mount(vc_conn(t), *name, *dir, "/mnt/vmdrvc", 0),
-        "mount");
+    char *dir = host_folder(t, "share", content);
+    vc_obs o;
+    if (vc_create(t, "a", name) != 0) {
+        o = vc_fail_sdk(t, "call-failed", "create");
+    } else {
+        vc_feature_before(t, *name);
+        o = vc_feature_after(
+            t, *name, vmdrv_mount(vc_conn(t), *name, dir, "/mnt/vmdrvc", 0),
+            "mount");
+    }
+    if (dir_out)
+        *dir_out = dir;
+    else
+        free(dir);
+    return o;
 }
 
 /* Run cmd in the guest and require exit 0 and, if want, want in output. */
@@ -78,9 +87,7 @@ static int has_snapshot(vc_t *t, const char *name, const char *snap)
 vc_obs vc_case_feature_native_mounts_mount_umount(vc_t *t)
 {
     const char *n;
-    char *dir;
-    vc_obs o = create_with_mount(t, "hello", &n, &dir);
-    free(dir);
+    vc_obs o = create_with_mount(t, "hello", &n, NULL);
     if (o != VC_O_WORKS)
         return o;
     if (vmdrv_umount(vc_conn(t), n, "/mnt/vmdrvc", 0) != 0)
@@ -134,9 +141,7 @@ done:
 vc_obs vc_case_feature_native_mounts_survives_suspend(vc_t *t)
 {
     const char *n;
-    char *dir;
-    vc_obs o = create_with_mount(t, "kept\n", &n, &dir);
-    free(dir);
+    vc_obs o = create_with_mount(t, "kept\n", &n, NULL);
     if (o != VC_O_WORKS)
         return o;
     VC_TRY(t, vmdrv_instance_start(vc_conn(t), n, 0), "start");
