@@ -1062,6 +1062,46 @@ static int wrong_state(inst *I, const char *what, vmdrv_state st)
                             I->name, vmdrv_state_name(st));
 }
 
+/*
+ * Shared frame of the instance ops: inst_run opens the instance (RUN_READ
+ * for reading, RUN_LOCKED locked, RUN_RECONCILED locked with its state
+ * reconciled into st), runs the op's body and closes the instance,
+ * whatever the body did. The other fields carry the op's own parameters
+ * and where its answer goes.
+ */
+typedef struct inst_op {
+    inst I;
+    vmdrv_state st;
+    unsigned int flags;
+    const char *arg;  /* guest path, network or command */
+    const char *host; /* mount: the host folder, resolved */
+    union {
+        vmdrv_state *state;
+        vmdrv_info *info;
+        vmdrv_snapshots *snaps;
+        vmdrv_exec_result *exec;
+    } out;
+} inst_op;
+
+enum { RUN_READ, RUN_LOCKED, RUN_RECONCILED };
+
+/* What an instance op does once inst_run has opened the instance. */
+typedef int (*inst_body)(inst_op *O);
+
+static int inst_run(vmdrv_conn *conn, const char *name, int how, inst_op *O,
+                    inst_body body)
+{
+    int rc = inst_open(conn, name, how != RUN_READ, &O->I);
+    if (rc)
+        return rc;
+    if (how == RUN_RECONCILED)
+        rc = reconcile(&O->I, &O->st);
+    if (rc == 0)
+        rc = body(O);
+    inst_close(&O->I);
+    return rc;
+}
+
 /* ---- create -------------------------------------------------------------- */
 
 static int regular_file(const char *path)
@@ -1767,34 +1807,19 @@ cleanup:
     return rc;
 }
 
-static int do_instance_start(vmdrv_conn *conn, const char *name,
-                             unsigned int flags)
+static int op_start(inst_op *O)
 {
-    (void)flags;
-    inst I;
-    vmdrv_state st;
-    int rc = inst_open(conn, name, 1, &I);
-    if (rc)
-        return rc;
-    if ((rc = reconcile(&I, &st)))
-        goto cleanup;
-    switch (st) {
+    switch (O->st) {
     case VMDRV_STATE_RUNNING:
-        break; /* starting a running instance is not an error */
+        return 0; /* starting a running instance is not an error */
     case VMDRV_STATE_OFF:
     case VMDRV_STATE_STOPPED:
-        rc = start_fresh(&I);
-        break;
+        return start_fresh(&O->I);
     case VMDRV_STATE_SUSPENDED:
-        rc = start_resume(&I);
-        break;
+        return start_resume(&O->I);
     default:
-        rc = wrong_state(&I, "start", st);
-        break;
+        return wrong_state(&O->I, "start", O->st);
     }
-cleanup:
-    inst_close(&I);
-    return rc;
 }
 
 /* ---- stop, suspend, delete ----------------------------------------------- */
@@ -1807,203 +1832,158 @@ static int stopped_now(inst *I)
     return inst_save(I);
 }
 
-static int do_instance_stop(vmdrv_conn *conn, const char *name,
-                            unsigned int flags)
+static int op_stop(inst_op *O)
 {
-    inst I;
-    vmdrv_state st;
-    int rc = inst_open(conn, name, 1, &I);
-    if (rc)
-        return rc;
-    if ((rc = reconcile(&I, &st)))
-        goto cleanup;
-    if (st == VMDRV_STATE_OFF || st == VMDRV_STATE_STOPPED)
-        goto cleanup; /* stop is idempotent */
-    if (st == VMDRV_STATE_SUSPENDED) {
-        if (!(flags & VMDRV_STOP_FORCE)) {
-            rc = vmdrv_conn_error(conn, VMDRV_E_STATE, 0,
-                                  "cannot shut down suspended instance '%s' "
-                                  "(use a forced stop to discard its saved "
-                                  "state)",
-                                  name);
-            goto cleanup;
-        }
+    inst *I = &O->I;
+    int rc;
+    if (O->st == VMDRV_STATE_OFF || O->st == VMDRV_STATE_STOPPED)
+        return 0; /* stop is idempotent */
+    if (O->st == VMDRV_STATE_SUSPENDED) {
+        if (!(O->flags & VMDRV_STOP_FORCE))
+            return vmdrv_conn_error(I->conn, VMDRV_E_STATE, 0,
+                                    "cannot shut down suspended instance '%s' "
+                                    "(use a forced stop to discard its saved "
+                                    "state)",
+                                    I->name);
         /* a forced stop discards the saved state, as Multipass does */
-        const char *tool = img_tool(&I);
-        if (!tool) {
-            rc = VMDRV_E_NOTFOUND;
-            goto cleanup;
-        }
-        if ((rc = qemu_img_snapshot(I.ctx, tool, I.disk, 'd', SUSPEND_TAG)))
-            goto cleanup;
-        rc = stopped_now(&I);
-        goto cleanup;
+        const char *tool = img_tool(I);
+        if (!tool)
+            return VMDRV_E_NOTFOUND;
+        if ((rc = qemu_img_snapshot(I->ctx, tool, I->disk, 'd', SUSPEND_TAG)))
+            return rc;
+        return stopped_now(I);
     }
-    long pid = live_pid(&I);
-    if (pid && !(flags & VMDRV_STOP_FORCE)) {
+    long pid = live_pid(I);
+    if (pid && !(O->flags & VMDRV_STOP_FORCE)) {
         /* ACPI for guests that listen; the test guest's busybox does not,
          * so its console shell is asked to power off as well */
         qemu_qmp *q;
-        if (qemu_qmp_connect(I.ctx, I.qmp_sock, 2000, &q) == 0) {
+        if (qemu_qmp_connect(I->ctx, I->qmp_sock, 2000, &q) == 0) {
             qemu_qmp_exec(q, "system_powerdown", NULL, NULL);
             qemu_qmp_close(q);
         }
-        qemu_serial_send(I.ctx, I.serial_sock, "\x15sync; poweroff -f\n", 2000);
-        if (wait_gone(&I, pid, I.p->stop_timeout_ms))
+        qemu_serial_send(I->ctx, I->serial_sock, "\x15sync; poweroff -f\n",
+                         2000);
+        if (wait_gone(I, pid, I->p->stop_timeout_ms))
             pid = 0;
         else
-            vmdrv_log(I.ctx, QEMU_ORIGIN,
-                      "'%s' did not power down within %d s: powering off", name,
-                      I.p->stop_timeout_ms / 1000);
+            vmdrv_log(I->ctx, QEMU_ORIGIN,
+                      "'%s' did not power down within %d s: powering off",
+                      I->name, I->p->stop_timeout_ms / 1000);
     }
-    if (pid && (rc = kill_qemu(&I, pid)))
-        goto cleanup;
-    rc = stopped_now(&I);
-cleanup:
-    inst_close(&I);
-    return rc;
+    if (pid && (rc = kill_qemu(I, pid)))
+        return rc;
+    return stopped_now(I);
 }
 
-static int do_instance_suspend(vmdrv_conn *conn, const char *name,
-                               unsigned int flags)
+static int op_suspend(inst_op *O)
 {
-    (void)flags;
-    inst I;
-    vmdrv_state st;
+    inst *I = &O->I;
     qemu_qmp *q = NULL;
-    int rc = inst_open(conn, name, 1, &I);
-    if (rc)
+    if (O->st == VMDRV_STATE_SUSPENDED)
+        return 0;
+    if (O->st != VMDRV_STATE_RUNNING)
+        return wrong_state(I, "suspend", O->st);
+    long pid = live_pid(I);
+    int rc = guest_umount_all(I);
+    if (rc == 0)
+        rc = qmp_open(I, &q);
+    if (rc) {
+        qemu_qmp_close(q);
         return rc;
-    if ((rc = reconcile(&I, &st)))
-        goto cleanup;
-    if (st == VMDRV_STATE_SUSPENDED)
-        goto cleanup;
-    if (st != VMDRV_STATE_RUNNING) {
-        rc = wrong_state(&I, "suspend", st);
-        goto cleanup;
     }
-    long pid = live_pid(&I);
-    if ((rc = guest_umount_all(&I)))
-        goto cleanup;
-    if ((rc = qmp_open(&I, &q)))
-        goto cleanup;
     qemu_qmp_set_timeout(q, SAVE_TIMEOUT_MS);
     rc = qemu_qmp_hmp_checked(q, "savevm " SUSPEND_TAG);
     if (rc) {
-        char *msg = vu_strdup(vmdrv_last_error(I.ctx)->message);
+        char *msg = vu_strdup(vmdrv_last_error(I->ctx)->message);
         qemu_qmp_close(q);
-        q = NULL;
-        guest_mount_all(&I, NULL);
-        rc =
-            vmdrv_conn_error(conn, rc, 0, "cannot suspend '%s': %s", name, msg);
+        guest_mount_all(I, NULL);
+        rc = vmdrv_conn_error(I->conn, rc, 0, "cannot suspend '%s': %s",
+                              I->name, msg);
         free(msg);
-        goto cleanup;
+        return rc;
     }
     qemu_qmp_set_timeout(q, 5000);
     qemu_qmp_exec(q, "quit", NULL, NULL);
     qemu_qmp_close(q);
-    q = NULL;
-    if (!wait_gone(&I, pid, 10000) && (rc = kill_qemu(&I, pid)))
-        goto cleanup;
-    cleanup_runtime(&I);
-    mset_str(&I, "state", "suspended");
-    rc = inst_save(&I);
-cleanup:
-    qemu_qmp_close(q);
-    inst_close(&I);
-    return rc;
+    if (!wait_gone(I, pid, 10000) && (rc = kill_qemu(I, pid)))
+        return rc;
+    cleanup_runtime(I);
+    mset_str(I, "state", "suspended");
+    return inst_save(I);
 }
 
-static int do_instance_state(vmdrv_conn *conn, const char *name,
-                             vmdrv_state *state, unsigned int flags)
+static int op_state(inst_op *O)
 {
-    (void)flags;
-    inst I;
-    int rc = inst_open(conn, name, 0, &I);
-    if (rc)
-        return rc;
-    rc = real_state(&I, state);
-    inst_close(&I);
-    return rc;
+    return real_state(&O->I, O->out.state);
 }
 
-static int do_instance_info(vmdrv_conn *conn, const char *name,
-                            vmdrv_info *info, unsigned int flags)
+static int op_info(inst_op *O)
 {
-    (void)flags;
-    inst I;
-    int rc = inst_open(conn, name, 0, &I);
+    inst *I = &O->I;
+    vmdrv_info *info = O->out.info;
+    int rc = real_state(I, &info->state);
     if (rc)
         return rc;
-    if ((rc = real_state(&I, &info->state)))
-        goto cleanup;
-    info->cpus = (int)mint(&I, "cpus");
-    info->memory_mb = (uint64_t)mint(&I, "memory_mb");
-    info->disk_mb = (uint64_t)mint(&I, "disk_mb");
+    info->cpus = (int)mint(I, "cpus");
+    info->memory_mb = (uint64_t)mint(I, "memory_mb");
+    info->disk_mb = (uint64_t)mint(I, "disk_mb");
     int running = info->state == VMDRV_STATE_RUNNING;
-    const char *accel = mstr(&I, "accel", NULL);
+    const char *accel = mstr(I, "accel", NULL);
     if (accel)
         vmdrv_info_add(info, "accelerator", "%s%s", accel,
                        running ? "" : " (at the last start)");
-    if (mstr(&I, "accel_note", NULL))
+    if (mstr(I, "accel_note", NULL))
         vmdrv_info_add(info, "accelerator_note", "%s",
-                       mstr(&I, "accel_note", ""));
-    if (mstr(&I, "launch", NULL))
-        vmdrv_info_add(info, "launch", "%s", mstr(&I, "launch", ""));
-    if (mstr(&I, "launch_note", NULL))
-        vmdrv_info_add(info, "launch_note", "%s", mstr(&I, "launch_note", ""));
-    if (mstr(&I, "template", NULL))
-        vmdrv_info_add(info, "template", "%s", mstr(&I, "template", ""));
-    vmdrv_info_add(info, "machine", "%s", mstr(&I, "machine", "q35"));
-    vmdrv_info_add(info, "kernel", "%s", mstr(&I, "kernel", ""));
-    vmdrv_info_add(info, "initrd", "%s", mstr(&I, "initrd", ""));
-    vmdrv_info_add(info, "disk", "%s", I.disk);
-    vmdrv_info_add(info, "console_log", "%s", I.serial_log);
-    long pid = live_pid(&I);
+                       mstr(I, "accel_note", ""));
+    if (mstr(I, "launch", NULL))
+        vmdrv_info_add(info, "launch", "%s", mstr(I, "launch", ""));
+    if (mstr(I, "launch_note", NULL))
+        vmdrv_info_add(info, "launch_note", "%s", mstr(I, "launch_note", ""));
+    if (mstr(I, "template", NULL))
+        vmdrv_info_add(info, "template", "%s", mstr(I, "template", ""));
+    vmdrv_info_add(info, "machine", "%s", mstr(I, "machine", "q35"));
+    vmdrv_info_add(info, "kernel", "%s", mstr(I, "kernel", ""));
+    vmdrv_info_add(info, "initrd", "%s", mstr(I, "initrd", ""));
+    vmdrv_info_add(info, "disk", "%s", I->disk);
+    vmdrv_info_add(info, "console_log", "%s", I->serial_log);
+    long pid = live_pid(I);
     if (pid) {
         vmdrv_info_add(info, "pid", "%ld", pid);
-        vmdrv_info_add(info, "qmp_socket", "%s", I.qmp_sock);
-        vmdrv_info_add(info, "console_socket", "%s", I.serial_sock);
+        vmdrv_info_add(info, "qmp_socket", "%s", I->qmp_sock);
+        vmdrv_info_add(info, "console_socket", "%s", I->serial_sock);
     }
-    if (mstr(&I, "ready", NULL))
-        vmdrv_info_add(info, "ready", "%s", mstr(&I, "ready", ""));
+    if (mstr(I, "ready", NULL))
+        vmdrv_info_add(info, "ready", "%s", mstr(I, "ready", ""));
     size_t i;
     json_t *m;
-    json_array_foreach(marray(&I, "mounts"), i, m) vmdrv_info_add(
+    json_array_foreach(marray(I, "mounts"), i, m) vmdrv_info_add(
         info, "mount", "%s => %s (9p tag %s)", vu_json_str(m, "host", "?"),
         vu_json_str(m, "guest", "?"), vu_json_str(m, "tag", "?"));
-    json_array_foreach(marray(&I, "networks"), i, m) vmdrv_info_add(
+    json_array_foreach(marray(I, "networks"), i, m) vmdrv_info_add(
         info, "network", "%s (%s, %s)", vu_json_str(m, "id", "?"),
         vu_json_str(m, "kind", "?"), vu_json_str(m, "mac", "?"));
     vmdrv_info_add(info, "snapshots", "%zu",
-                   json_object_size(mobject(&I, "snapshots")));
-    if (mstr(&I, "last_exit", NULL) && !running)
-        vmdrv_info_add(info, "last_exit", "%s", mstr(&I, "last_exit", ""));
-cleanup:
-    inst_close(&I);
-    return rc;
+                   json_object_size(mobject(I, "snapshots")));
+    if (mstr(I, "last_exit", NULL) && !running)
+        vmdrv_info_add(info, "last_exit", "%s", mstr(I, "last_exit", ""));
+    return 0;
 }
 
-static int do_instance_delete(vmdrv_conn *conn, const char *name,
-                              unsigned int flags)
+static int op_delete(inst_op *O)
 {
-    (void)flags;
-    inst I;
-    int rc = inst_open(conn, name, 1, &I);
-    if (rc)
+    inst *I = &O->I;
+    long pid = live_pid(I);
+    int rc;
+    if (pid && (rc = kill_qemu(I, pid)))
         return rc;
-    long pid = live_pid(&I);
-    if (pid && (rc = kill_qemu(&I, pid)))
-        goto cleanup;
-    cleanup_runtime(&I);
-    int r = vu_rm_rf(I.dir);
+    cleanup_runtime(I);
+    int r = vu_rm_rf(I->dir);
     if (r)
-        rc = vmdrv_conn_error(conn, VMDRV_E_IO, -r,
-                              "cannot remove instance folder '%s': %s", I.dir,
-                              strerror(-r));
-cleanup:
-    inst_close(&I);
-    return rc;
+        return vmdrv_conn_error(I->conn, VMDRV_E_IO, -r,
+                                "cannot remove instance folder '%s': %s",
+                                I->dir, strerror(-r));
+    return 0;
 }
 
 static int do_instance_list(vmdrv_conn *conn, vmdrv_names *names,
@@ -2228,38 +2208,30 @@ static int snap_restore(snap_op *S, const char *snapshot)
     return inst_save(I);
 }
 
-static int do_snapshot_list(vmdrv_conn *conn, const char *name,
-                            vmdrv_snapshots *list, unsigned int flags)
+static int op_snapshot_list(inst_op *O)
 {
-    (void)flags;
-    inst I;
+    inst *I = &O->I;
     qemu_img_snaps snaps;
-    int rc = inst_open(conn, name, 0, &I);
+    const char *tool = img_tool(I);
+    if (!tool)
+        return VMDRV_E_NOTFOUND;
+    int rc = qemu_img_snapshot_list(I->ctx, tool, I->disk, &snaps);
     if (rc)
         return rc;
-    const char *tool = img_tool(&I);
-    if (!tool) {
-        rc = VMDRV_E_NOTFOUND;
-        goto cleanup;
-    }
-    if ((rc = qemu_img_snapshot_list(I.ctx, tool, I.disk, &snaps)))
-        goto cleanup;
-    json_t *known = mobject(&I, "snapshots");
+    json_t *known = mobject(I, "snapshots");
     for (size_t i = 0; i < snaps.count; i++) {
         const qemu_img_snap *s = &snaps.items[i];
         if (strcmp(s->tag, SUSPEND_TAG) == 0)
             continue; /* the saved state of a suspension is no snapshot */
         json_t *k = json_object_get(known, s->tag);
         vmdrv_snapshots_add(
-            list, s->tag, vu_json_str(k, "parent", ""),
+            O->out.snaps, s->tag, vu_json_str(k, "parent", ""),
             k ? (long long)json_integer_value(json_object_get(k, "created"))
               : s->date,
             s->vm_state_bytes ? "with memory state" : "disk only");
     }
     qemu_img_snaps_clear(&snaps);
-cleanup:
-    inst_close(&I);
-    return rc;
+    return 0;
 }
 
 static int snap_delete(snap_op *S, const char *snapshot)
@@ -2405,133 +2377,118 @@ static char *clean_guest_path(const char *p)
     return c;
 }
 
-static int do_mount(vmdrv_conn *conn, const char *name, const char *host_path,
-                    const char *guest_path, unsigned int flags)
+static int op_mount(inst_op *O)
 {
-    (void)flags;
-    inst I;
-    vmdrv_state st;
-    char host[4096];
-    char *guest = clean_guest_path(guest_path);
+    inst *I = &O->I;
+    const char *guest = O->arg, *host = O->host;
     int rc;
-    if (!realpath(host_path, host) || !vu_is_dir(host)) {
-        rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
-                              "host folder '%s' does not exist", host_path);
-        free(guest);
-        return rc;
-    }
-    if (strcmp(guest, "/") == 0) {
-        free(guest);
-        return vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
-                                "cannot mount a folder over the guest's root "
-                                "'/'");
-    }
-    if ((rc = inst_open(conn, name, 1, &I))) {
-        free(guest);
-        return rc;
-    }
-    if ((rc = reconcile(&I, &st)))
-        goto cleanup;
     size_t i;
     json_t *m;
-    json_array_foreach(marray(&I, "mounts"), i, m)
+    json_array_foreach(marray(I, "mounts"), i, m)
     {
-        if (strcmp(vu_json_str(m, "guest", ""), guest) == 0) {
-            rc = vmdrv_conn_error(conn, VMDRV_E_EXISTS, 0,
-                                  "'%s' is already mounted in '%s'", guest,
-                                  name);
-            goto cleanup;
-        }
+        if (strcmp(vu_json_str(m, "guest", ""), guest) == 0)
+            return vmdrv_conn_error(I->conn, VMDRV_E_EXISTS, 0,
+                                    "'%s' is already mounted in '%s'", guest,
+                                    I->name);
     }
-    if (st == VMDRV_STATE_SUSPENDED) {
-        rc = wrong_state(&I, "mount a folder into", st);
-        goto cleanup;
-    }
-    int microvm = strcmp(mstr(&I, "machine", "q35"), "microvm") == 0;
-    if (st == VMDRV_STATE_RUNNING && (!I.p->live_mount || microvm)) {
-        rc = vmdrv_conn_error(
-            conn, VMDRV_E_STATE, 0,
+    if (O->st == VMDRV_STATE_SUSPENDED)
+        return wrong_state(I, "mount a folder into", O->st);
+    int microvm = strcmp(mstr(I, "machine", "q35"), "microvm") == 0;
+    if (O->st == VMDRV_STATE_RUNNING && (!I->p->live_mount || microvm))
+        return vmdrv_conn_error(
+            I->conn, VMDRV_E_STATE, 0,
             "cannot mount a folder into running instance '%s': %s; stop the "
             "instance first (the mount is then attached when it starts)",
-            name,
+            I->name,
             microvm ? "QEMU cannot add a 9p export to a running microvm"
                     : "live mounts are turned off (driver option "
                       "live_mount=off)");
-        goto cleanup;
-    }
     char tag[32];
     qemu_mount_tag(host, guest, tag, sizeof tag);
     json_t *rec =
         json_pack("{s:s,s:s,s:s}", "host", host, "guest", guest, "tag", tag);
-    if (st == VMDRV_STATE_RUNNING) {
-        if (!mount_attached(&I, rec) && (rc = live_attach(&I, rec))) {
-            json_decref(rec);
-            goto cleanup;
-        }
-        json_array_append(marray(&I, "mounts"), rec);
-        if ((rc = inst_save(&I)) == 0) {
-            vu_buf s = VU_BUF_INIT;
-            script_mount(&s, rec);
-            rc = guest_sh(&I, "mount the shared folder", vu_buf_str(&s));
-            vu_buf_clear(&s);
-            if (rc) {
-                /* not mounted after all: forget it again */
-                json_array_remove(marray(&I, "mounts"),
-                                  json_array_size(marray(&I, "mounts")) - 1);
-                inst_save(&I);
-            }
-        }
-        json_decref(rec);
-        goto cleanup;
+    if (O->st != VMDRV_STATE_RUNNING) {
+        json_array_append_new(marray(I, "mounts"), rec);
+        return inst_save(I);
     }
-    json_array_append_new(marray(&I, "mounts"), rec);
-    rc = inst_save(&I);
-cleanup:
-    free(guest);
-    inst_close(&I);
+    if (!mount_attached(I, rec) && (rc = live_attach(I, rec))) {
+        json_decref(rec);
+        return rc;
+    }
+    json_array_append(marray(I, "mounts"), rec);
+    if ((rc = inst_save(I)) == 0) {
+        vu_buf s = VU_BUF_INIT;
+        script_mount(&s, rec);
+        rc = guest_sh(I, "mount the shared folder", vu_buf_str(&s));
+        vu_buf_clear(&s);
+        if (rc) {
+            /* not mounted after all: forget it again */
+            json_array_remove(marray(I, "mounts"),
+                              json_array_size(marray(I, "mounts")) - 1);
+            inst_save(I);
+        }
+    }
+    json_decref(rec);
     return rc;
 }
 
-static int do_umount(vmdrv_conn *conn, const char *name, const char *guest_path,
-                     unsigned int flags)
+static int do_mount(vmdrv_conn *conn, const char *name, const char *host_path,
+                    const char *guest_path, unsigned int flags)
 {
-    (void)flags;
-    inst I;
-    vmdrv_state st;
+    char host[4096];
+    if (!realpath(host_path, host) || !vu_is_dir(host))
+        return vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
+                                "host folder '%s' does not exist", host_path);
     char *guest = clean_guest_path(guest_path);
-    int rc = inst_open(conn, name, 1, &I);
-    if (rc) {
-        free(guest);
-        return rc;
-    }
-    if ((rc = reconcile(&I, &st)))
-        goto cleanup;
-    json_t *mounts = marray(&I, "mounts");
+    int rc;
+    if (strcmp(guest, "/") == 0)
+        rc = vmdrv_conn_error(conn, VMDRV_E_INVAL, 0,
+                              "cannot mount a folder over the guest's root "
+                              "'/'");
+    else
+        rc = inst_run(conn, name, RUN_RECONCILED,
+                      &(inst_op){.flags = flags, .arg = guest, .host = host},
+                      op_mount);
+    free(guest);
+    return rc;
+}
+
+static int op_umount(inst_op *O)
+{
+    inst *I = &O->I;
+    const char *guest = O->arg;
+    json_t *mounts = marray(I, "mounts");
     size_t i;
     json_t *m;
     json_array_foreach(mounts, i, m)
     {
         if (strcmp(vu_json_str(m, "guest", ""), guest) != 0)
             continue;
-        if (st == VMDRV_STATE_RUNNING && mount_attached(&I, m)) {
+        if (O->st == VMDRV_STATE_RUNNING && mount_attached(I, m)) {
             vu_buf s = VU_BUF_INIT;
             script_umount(&s, m);
-            rc = guest_sh(&I, "unmount the shared folder", vu_buf_str(&s));
+            int rc = guest_sh(I, "unmount the shared folder", vu_buf_str(&s));
             vu_buf_clear(&s);
             if (rc)
-                goto cleanup;
+                return rc;
         }
         /* the export itself stays until the next start: QEMU cannot drop
          * a device from a running VM or a suspended one's saved state */
         json_array_remove(mounts, i);
-        rc = inst_save(&I);
-        goto cleanup;
+        return inst_save(I);
     }
-    rc = vmdrv_conn_error(conn, VMDRV_E_NOTFOUND, 0,
-                          "nothing is mounted at '%s' in '%s'", guest, name);
-cleanup:
+    return vmdrv_conn_error(I->conn, VMDRV_E_NOTFOUND, 0,
+                            "nothing is mounted at '%s' in '%s'", guest,
+                            I->name);
+}
+
+static int do_umount(vmdrv_conn *conn, const char *name, const char *guest_path,
+                     unsigned int flags)
+{
+    char *guest = clean_guest_path(guest_path);
+    int rc = inst_run(conn, name, RUN_RECONCILED,
+                      &(inst_op){.flags = flags, .arg = guest}, op_umount);
     free(guest);
-    inst_close(&I);
     return rc;
 }
 
@@ -2594,12 +2551,37 @@ static int do_networks_list(vmdrv_conn *conn, vmdrv_networks *list,
     return 0;
 }
 
+static int op_network_add(inst_op *O)
+{
+    inst *I = &O->I;
+    const char *network = O->arg;
+    if (O->st != VMDRV_STATE_STOPPED && O->st != VMDRV_STATE_OFF)
+        return wrong_state(I, "add a network to", O->st);
+    json_t *nets = marray(I, "networks");
+    size_t i;
+    json_t *n;
+    json_array_foreach(nets, i, n)
+    {
+        if (strcmp(vu_json_str(n, "id", ""), network) == 0)
+            return vmdrv_conn_error(I->conn, VMDRV_E_EXISTS, 0,
+                                    "'%s' already has network '%s'", I->name,
+                                    network);
+    }
+    /* a stable MAC per instance and position */
+    char key[160], macs[32];
+    snprintf(key, sizeof key, "%s#%zu", I->name, json_array_size(nets) + 1);
+    uint64_t h = qemu_hash64(key);
+    snprintf(macs, sizeof macs, "52:54:00:%02x:%02x:%02x", (unsigned)(h & 0xff),
+             (unsigned)((h >> 8) & 0xff), (unsigned)((h >> 16) & 0xff));
+    json_array_append_new(
+        nets, json_pack("{s:s,s:s,s:s}", "id", network, "kind",
+                        is_macos() ? "vmnet-bridged" : "bridge", "mac", macs));
+    return inst_save(I);
+}
+
 static int do_network_add(vmdrv_conn *conn, const char *name,
                           const char *network, unsigned int flags)
 {
-    (void)flags;
-    inst I;
-    vmdrv_state st;
     qemu_priv *p = vmdrv_conn_data(conn);
     char reason[512];
     if (!bridging_possible(p, reason, sizeof reason))
@@ -2613,70 +2595,25 @@ static int do_network_add(vmdrv_conn *conn, const char *name,
                                 "bridge '%s' is not allowed by '%s' (add the "
                                 "line 'allow %s')",
                                 network, p->bridge_conf, network);
-    int rc = inst_open(conn, name, 1, &I);
-    if (rc)
-        return rc;
-    if ((rc = reconcile(&I, &st)))
-        goto cleanup;
-    if (st != VMDRV_STATE_STOPPED && st != VMDRV_STATE_OFF) {
-        rc = wrong_state(&I, "add a network to", st);
-        goto cleanup;
-    }
-    json_t *nets = marray(&I, "networks");
-    size_t i;
-    json_t *n;
-    json_array_foreach(nets, i, n)
-    {
-        if (strcmp(vu_json_str(n, "id", ""), network) == 0) {
-            rc = vmdrv_conn_error(conn, VMDRV_E_EXISTS, 0,
-                                  "'%s' already has network '%s'", name,
-                                  network);
-            goto cleanup;
-        }
-    }
-    /* a stable MAC per instance and position */
-    char key[160], macs[32];
-    snprintf(key, sizeof key, "%s#%zu", name, json_array_size(nets) + 1);
-    uint64_t h = qemu_hash64(key);
-    snprintf(macs, sizeof macs, "52:54:00:%02x:%02x:%02x", (unsigned)(h & 0xff),
-             (unsigned)((h >> 8) & 0xff), (unsigned)((h >> 16) & 0xff));
-    json_array_append_new(
-        nets, json_pack("{s:s,s:s,s:s}", "id", network, "kind",
-                        mac ? "vmnet-bridged" : "bridge", "mac", macs));
-    rc = inst_save(&I);
-cleanup:
-    inst_close(&I);
-    return rc;
+    return inst_run(conn, name, RUN_RECONCILED,
+                    &(inst_op){.flags = flags, .arg = network}, op_network_add);
 }
 
 /* ---- guest exec ---------------------------------------------------------- */
 
-static int do_guest_exec(vmdrv_conn *conn, const char *name,
-                         const char *command, vmdrv_exec_result *result,
-                         unsigned int flags)
+static int op_guest_exec(inst_op *O)
 {
-    (void)flags;
-    inst I;
-    vmdrv_state st;
-    int rc = inst_open(conn, name, 1, &I);
-    if (rc)
-        return rc;
-    if ((rc = reconcile(&I, &st)))
-        goto cleanup;
-    if (st != VMDRV_STATE_RUNNING) {
-        rc = wrong_state(&I, "run a command in", st);
-        goto cleanup;
-    }
-    rc = qemu_serial_exec(I.ctx, I.serial_sock, command, I.p->exec_timeout_ms,
-                          result);
+    inst *I = &O->I;
+    if (O->st != VMDRV_STATE_RUNNING)
+        return wrong_state(I, "run a command in", O->st);
+    int rc = qemu_serial_exec(I->ctx, I->serial_sock, O->arg,
+                              I->p->exec_timeout_ms, O->out.exec);
     if (rc) {
-        char *msg = vu_strdup(vmdrv_last_error(I.ctx)->message);
-        rc = vmdrv_conn_error(conn, rc, 0, "cannot run a command in '%s': %s",
-                              name, msg);
+        char *msg = vu_strdup(vmdrv_last_error(I->ctx)->message);
+        rc = vmdrv_conn_error(I->conn, rc, 0,
+                              "cannot run a command in '%s': %s", I->name, msg);
         free(msg);
     }
-cleanup:
-    inst_close(&I);
     return rc;
 }
 
@@ -2704,24 +2641,30 @@ KEPT_OP(instance_create,
         do_instance_create(conn, spec, flags))
 KEPT_OP(instance_start,
         (vmdrv_conn *conn, const char *name, unsigned int flags),
-        do_instance_start(conn, name, flags))
+        inst_run(conn, name, RUN_RECONCILED, &(inst_op){.flags = flags},
+                 op_start))
 KEPT_OP(instance_stop,
         (vmdrv_conn *conn, const char *name, unsigned int flags),
-        do_instance_stop(conn, name, flags))
+        inst_run(conn, name, RUN_RECONCILED, &(inst_op){.flags = flags},
+                 op_stop))
 KEPT_OP(instance_suspend,
         (vmdrv_conn *conn, const char *name, unsigned int flags),
-        do_instance_suspend(conn, name, flags))
+        inst_run(conn, name, RUN_RECONCILED, &(inst_op){.flags = flags},
+                 op_suspend))
 KEPT_OP(instance_state,
         (vmdrv_conn *conn, const char *name, vmdrv_state *state,
          unsigned int flags),
-        do_instance_state(conn, name, state, flags))
+        inst_run(conn, name, RUN_READ,
+                 &(inst_op){.flags = flags, .out.state = state}, op_state))
 KEPT_OP(instance_info,
         (vmdrv_conn *conn, const char *name, vmdrv_info *info,
          unsigned int flags),
-        do_instance_info(conn, name, info, flags))
+        inst_run(conn, name, RUN_READ,
+                 &(inst_op){.flags = flags, .out.info = info}, op_info))
 KEPT_OP(instance_delete,
         (vmdrv_conn *conn, const char *name, unsigned int flags),
-        do_instance_delete(conn, name, flags))
+        inst_run(conn, name, RUN_LOCKED, &(inst_op){.flags = flags},
+                 op_delete))
 KEPT_OP(instance_list,
         (vmdrv_conn *conn, vmdrv_names *names, unsigned int flags),
         do_instance_list(conn, names, flags))
@@ -2736,7 +2679,9 @@ KEPT_OP(snapshot_restore,
 KEPT_OP(snapshot_list,
         (vmdrv_conn *conn, const char *name, vmdrv_snapshots *list,
          unsigned int flags),
-        do_snapshot_list(conn, name, list, flags))
+        inst_run(conn, name, RUN_READ,
+                 &(inst_op){.flags = flags, .out.snaps = list},
+                 op_snapshot_list))
 KEPT_OP(snapshot_delete,
         (vmdrv_conn *conn, const char *name, const char *snapshot,
          unsigned int flags),
@@ -2759,7 +2704,10 @@ KEPT_OP(network_add,
 KEPT_OP(guest_exec,
         (vmdrv_conn *conn, const char *name, const char *command,
          vmdrv_exec_result *result, unsigned int flags),
-        do_guest_exec(conn, name, command, result, flags))
+        inst_run(conn, name, RUN_RECONCILED,
+                 &(inst_op){.flags = flags, .arg = command,
+                            .out.exec = result},
+                 op_guest_exec))
 KEPT_OP(open, (vmdrv_conn *conn, unsigned int flags),
         do_open(conn, flags))
 /* clang-format on */
