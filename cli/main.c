@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "vmdrv/sys/driver.h"
 #include "runner.h"
 #include "vmdrv_config.h"
 #include "vu_fs.h"
@@ -240,7 +241,8 @@ int main(int argc, char **argv)
             break;
         case 'v': env.verbose = 1; break;
         case 'V':
-            printf("vmdrv %s (driver ABI %d)\n", VMDRV_VERSION_STRING, 2);
+            printf("vmdrv %s (driver ABI %d)\n", VMDRV_VERSION_STRING,
+                   VMDRV_DRIVER_ABI_VERSION);
             return CLI_OK;
         case 'h':
             print_global_help(stdout);

@@ -14,6 +14,7 @@
 
 #include "report.h"
 #include "runner_priv.h"
+#include "vmdrv/sys/driver.h"
 #include "vu_fs.h"
 #include "vu_json.h"
 
@@ -109,7 +110,7 @@ json_t *vc__result_json(const vc_run_opts *o, const char *run_id,
         o->command_line ? o->command_line : "", "finished_at", stamp,
         "seconds", finished - started, "hosts", hosts);
     json_object_set_new(env, "driver_abi",
-                        json_integer(2 /* VMDRV_DRIVER_ABI_VERSION */));
+                        json_integer(VMDRV_DRIVER_ABI_VERSION));
     return json_pack("{s:s,s:s,s:o,s:o,s:o}", "schema", RESULT_SCHEMA,
                      "run_id", run_id, "environment", env, "summary", summary,
                      "cells", cells);
