@@ -324,6 +324,19 @@ static inline vmdrv_state ds_state(ds_env *e, const char *name)
     return st;
 }
 
+/* main() of a simulator test: the no_sim group (named group "_probe")
+ * always, the with_sim group only when simulator exe is built; a skip
+ * (DRVSIM_SKIP) for ctest when it is not and nothing failed. */
+#define DS_RUN_GROUPS(group, no_sim, with_sim, exe)                            \
+    do {                                                                       \
+        int ds_failed_ = cmocka_run_group_tests_name(group "_probe", no_sim,   \
+                                                     NULL, NULL);              \
+        if (!ds_sim_available(exe))                                            \
+            return ds_failed_ ? ds_failed_ : DRVSIM_SKIP;                      \
+        return ds_failed_ +                                                    \
+               cmocka_run_group_tests_name(group, with_sim, NULL, NULL);       \
+    } while (0)
+
 #define ds_assert_state(e, name, want)                                         \
     do {                                                                       \
         vmdrv_state ds_st_ = ds_state((e), (name));                            \

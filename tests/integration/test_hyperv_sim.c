@@ -509,10 +509,5 @@ int main(void)
         cmocka_unit_test(test_hyperv_sim__no_hyperv_module),
         cmocka_unit_test(test_hyperv_sim__failed_create_rolls_back),
     };
-    int failed =
-        cmocka_run_group_tests_name("hyperv_sim_probe", no_sim, NULL, NULL);
-    if (!ds_sim_available("powershell-sim"))
-        return failed ? failed : DRVSIM_SKIP;
-    return failed +
-           cmocka_run_group_tests_name("hyperv_sim", with_sim, NULL, NULL);
+    DS_RUN_GROUPS("hyperv_sim", no_sim, with_sim, "powershell-sim");
 }

@@ -633,10 +633,5 @@ int main(void)
         cmocka_unit_test(test_vbox_sim__hung_vboxmanage_times_out),
         cmocka_unit_test(test_vbox_sim__image_is_copied_with_its_own_uuid),
     };
-    int failed =
-        cmocka_run_group_tests_name("vbox_sim_probe", no_sim, NULL, NULL);
-    if (!ds_sim_available("vboxmanage-sim"))
-        return failed ? failed : DRVSIM_SKIP;
-    return failed +
-           cmocka_run_group_tests_name("vbox_sim", with_sim, NULL, NULL);
+    DS_RUN_GROUPS("vbox_sim", no_sim, with_sim, "vboxmanage-sim");
 }

@@ -612,6 +612,14 @@ static void test_sim__vbox_sharedfolder_transient_rules(void **state)
 
 static const char *const lf[] = {"VMDRV_SIM_CRLF=0", NULL};
 
+/* Run script, which must succeed, and check all it writes. */
+static void assert_ps_out(const char *script, const char *want)
+{
+    char *out = ps_ok(lf, script);
+    assert_string_equal(out, want);
+    free(out);
+}
+
 static void new_vm(const char *name)
 {
     char script[PATH_MAX + 512];
@@ -620,9 +628,7 @@ static void new_vm(const char *name)
              "-MemoryStartupBytes 1073741824 -NewVHDPath '%s/%s.vhdx' -NewVHDSizeBytes "
              "10737418240 -BootDevice VHD -SwitchName 'Default Switch' | Out-Null",
              name, g_dir, name);
-    char *out = ps_ok(lf, script);
-    assert_string_equal(out, "");
-    free(out);
+    assert_ps_out(script, "");
 }
 
 static void assert_ps_state(const char *name, const char *want)
@@ -630,25 +636,19 @@ static void assert_ps_state(const char *name, const char *want)
     char script[256];
     snprintf(script, sizeof(script), "Get-VM -Name '%s' | Select-Object -ExpandProperty State",
              name);
-    char *out = ps_ok(lf, script);
     char expect[64];
     snprintf(expect, sizeof(expect), "%s\n", want);
-    assert_string_equal(out, expect);
-    free(out);
+    assert_ps_out(script, expect);
 }
 
 static void test_sim__ps_version_and_edition(void **state)
 {
     (void)state;
-    char *out = ps_ok(lf, "$PSVersionTable.PSVersion.ToString()");
-    assert_string_equal(out, "5.1.19041.4522\n");
-    free(out);
+    assert_ps_out("$PSVersionTable.PSVersion.ToString()", "5.1.19041.4522\n");
     const char *q = "(Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion')"
                     ".EditionID";
-    out = ps_ok(lf, q);
-    assert_string_equal(out, "Professional\n");
-    free(out);
-    out = ps_ok((const char *const[]){"VMDRV_SIM_CRLF=0", "VMDRV_SIM_EDITION=home", NULL}, q);
+    assert_ps_out(q, "Professional\n");
+    char *out = ps_ok((const char *const[]){"VMDRV_SIM_CRLF=0", "VMDRV_SIM_EDITION=home", NULL}, q);
     assert_string_equal(out, "Core\n");
     free(out);
     out = ps_ok((const char *const[]){"VMDRV_SIM_CRLF=0", "VMDRV_SIM_VERSION=5.1.22621.2506",
@@ -705,11 +705,10 @@ static void test_sim__ps_lifecycle(void **state)
     free(ps_ok(lf, "Set-VMFirmware -VMName 'vm1' -EnableSecureBoot Off"));
     free(ps_ok(lf, "Set-VMProcessor -VMName 'vm1' -Count 2"));
     free(ps_ok(lf, "Set-VMMemory -VMName 'vm1' -DynamicMemoryEnabled $false"));
-    char *out = ps_ok(lf, "Get-VM -Name 'vm1' | Select-Object Name,ProcessorCount,"
-                          "MemoryStartup | ConvertTo-Csv -NoTypeInformation");
-    assert_string_equal(out, "\"Name\",\"ProcessorCount\",\"MemoryStartup\"\n"
-                             "\"vm1\",\"2\",\"1073741824\"\n");
-    free(out);
+    assert_ps_out("Get-VM -Name 'vm1' | Select-Object Name,ProcessorCount,"
+                  "MemoryStartup | ConvertTo-Csv -NoTypeInformation",
+                  "\"Name\",\"ProcessorCount\",\"MemoryStartup\"\n"
+                  "\"vm1\",\"2\",\"1073741824\"\n");
     free(ps_ok(lf, "Start-VM -Name 'vm1'"));
     assert_ps_state("vm1", "Running");
     result r = ps(lf, "Set-VMProcessor -VMName 'vm1' -Count 4");
@@ -732,9 +731,7 @@ static void test_sim__ps_lifecycle(void **state)
     assert_non_null(strstr(r.err, "NonInteractive mode"));
     result_free(&r);
     free(ps_ok(lf, "Remove-VM -Name 'vm1' -Force"));
-    out = ps_ok(lf, "Get-VM | Select-Object -ExpandProperty Name");
-    assert_string_equal(out, "");
-    free(out);
+    assert_ps_out("Get-VM | Select-Object -ExpandProperty Name", "");
 }
 
 static void test_sim__ps_checkpoint_restores_guest_data(void **state)
@@ -746,10 +743,9 @@ static void test_sim__ps_checkpoint_restores_guest_data(void **state)
                    "-Value 'before'"));
     free(ps_ok(lf, "Checkpoint-VM -Name 'vm1' -SnapshotName 'c1'"));
     free(ps_ok(lf, "Set-VMSimGuestData -VMName 'vm1' -Key 'k' -Value 'after'"));
-    char *out = ps_ok(lf, "Get-VMCheckpoint -VMName 'vm1' -Name 'c1' | Select-Object "
-                          "-ExpandProperty Name");
-    assert_string_equal(out, "c1\n");
-    free(out);
+    assert_ps_out("Get-VMCheckpoint -VMName 'vm1' -Name 'c1' | Select-Object "
+                  "-ExpandProperty Name",
+                  "c1\n");
     result r = ps(lf, "Get-VMCheckpoint -VMName 'vm1' -Name 'c9'");
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "ObjectNotFound,Microsoft.HyperV.PowerShell.Commands."
@@ -759,23 +755,17 @@ static void test_sim__ps_checkpoint_restores_guest_data(void **state)
     assert_int_equal(r.status, 1); /* not while running */
     result_free(&r);
     free(ps_ok(lf, "Stop-VM -Name 'vm1' -TurnOff"));
-    out = ps_ok(lf, "Get-VMSimGuestData -VMName 'vm1' -Key 'k'");
-    assert_string_equal(out, "after\n");
-    free(out);
+    assert_ps_out("Get-VMSimGuestData -VMName 'vm1' -Key 'k'", "after\n");
     free(ps_ok(lf, "Restore-VMCheckpoint -VMName 'vm1' -Name 'c1' -Confirm:$false"));
-    out = ps_ok(lf, "Get-VMSimGuestData -VMName 'vm1' -Key 'k'");
-    assert_string_equal(out, "before\n");
-    free(out);
+    assert_ps_out("Get-VMSimGuestData -VMName 'vm1' -Key 'k'", "before\n");
     assert_ps_state("vm1", "Saved"); /* a Standard checkpoint of a running VM */
     free(ps_ok(lf, "Checkpoint-VM -Name 'vm1' -SnapshotName 'c2'"));
-    out = ps_ok(lf, "Get-VMCheckpoint -VMName 'vm1' | Select-Object Name,ParentSnapshotName | "
-                    "ConvertTo-Csv -NoTypeInformation");
-    assert_string_equal(out, "\"Name\",\"ParentSnapshotName\"\n\"c1\",\n\"c2\",\"c1\"\n");
-    free(out);
+    assert_ps_out("Get-VMCheckpoint -VMName 'vm1' | Select-Object Name,ParentSnapshotName | "
+                  "ConvertTo-Csv -NoTypeInformation",
+                  "\"Name\",\"ParentSnapshotName\"\n\"c1\",\n\"c2\",\"c1\"\n");
     free(ps_ok(lf, "Remove-VMCheckpoint -VMName 'vm1' -Name 'c1' -Confirm:$false"));
-    out = ps_ok(lf, "Get-VMSnapshot -VMName 'vm1' | Select-Object -ExpandProperty Name");
-    assert_string_equal(out, "c2\n");
-    free(out);
+    assert_ps_out("Get-VMSnapshot -VMName 'vm1' | Select-Object -ExpandProperty Name",
+                  "c2\n");
 }
 
 static void test_sim__ps_switch_csv(void **state)
@@ -794,10 +784,9 @@ static void test_sim__ps_switch_csv(void **state)
                     "'^\"|\"$|\"(?=,)|(?<=,)\"','' }");
     assert_ptr_equal(strstr(out, "Default Switch,Internal,,\n"), out);
     free(out);
-    out = ps_ok(lf, "Get-VMSwitch -Id 'C08CB7B8-9B3C-408E-8E30-5E16A3AEB444' | "
-                    "Select-Object -ExpandProperty Name");
-    assert_string_equal(out, "Default Switch\n");
-    free(out);
+    assert_ps_out("Get-VMSwitch -Id 'C08CB7B8-9B3C-408E-8E30-5E16A3AEB444' | "
+                  "Select-Object -ExpandProperty Name",
+                  "Default Switch\n");
     result r = ps(lf, "Get-VMSwitch -Name 'nope'");
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "ObjectNotFound,Microsoft.HyperV.PowerShell.Commands."
@@ -811,26 +800,20 @@ static void test_sim__ps_json_enums_are_numbers(void **state)
     new_vm("vm1");
     free(ps_ok(lf, "Start-VM -Name 'vm1'"));
     /* 5.1 writes enums as numbers; the calculated property is the way out */
-    char *out = ps_ok(lf, "Get-VM -Name 'vm1' | Select-Object Name,State | ConvertTo-Json "
-                          "-Compress");
-    assert_string_equal(out, "{\"Name\":\"vm1\",\"State\":2}\n");
-    free(out);
-    out = ps_ok(lf, "Get-VM -Name 'vm1' | Select-Object Name,@{n='State';e={$_.State."
-                    "ToString()}} | ConvertTo-Json -Compress");
-    assert_string_equal(out, "{\"Name\":\"vm1\",\"State\":\"Running\"}\n");
-    free(out);
+    assert_ps_out("Get-VM -Name 'vm1' | Select-Object Name,State | ConvertTo-Json "
+                  "-Compress",
+                  "{\"Name\":\"vm1\",\"State\":2}\n");
+    assert_ps_out("Get-VM -Name 'vm1' | Select-Object Name,@{n='State';e={$_.State."
+                  "ToString()}} | ConvertTo-Json -Compress",
+                  "{\"Name\":\"vm1\",\"State\":\"Running\"}\n");
 }
 
 static void test_sim__ps_single_quotes_keep_values_whole(void **state)
 {
     (void)state;
-    char *out = ps_ok(lf, "Write-Output 'it''s; a | b & $(c) `d'");
-    assert_string_equal(out, "it's; a | b & $(c) `d\n");
-    free(out);
+    assert_ps_out("Write-Output 'it''s; a | b & $(c) `d'", "it's; a | b & $(c) `d\n");
     /* a typographic quote is a quote to PowerShell: doubled, it stays data */
-    out = ps_ok(lf, "Write-Output 'x\xe2\x80\x99\xe2\x80\x99y'");
-    assert_string_equal(out, "x\xe2\x80\x99y\n");
-    free(out);
+    assert_ps_out("Write-Output 'x\xe2\x80\x99\xe2\x80\x99y'", "x\xe2\x80\x99y\n");
     result r = ps(lf, "Start-VM -Name 'a''; Remove-VM -Name ''b'");
     assert_int_equal(r.status, 1); /* no such VM, and nothing else ran */
     result_free(&r);
@@ -856,9 +839,7 @@ static void test_sim__ps_injection_is_flagged_and_happens(void **state)
     assert_true(json_is_true(json_object_get(rec, "injected")));
     assert_true(json_array_size(json_object_get(rec, "injection")) > 0);
     json_decref(rec);
-    char *out = ps_ok(lf, "Get-VM | Select-Object -ExpandProperty Name");
-    assert_string_equal(out, ""); /* the expansion really ran */
-    free(out);
+    assert_ps_out("Get-VM | Select-Object -ExpandProperty Name", ""); /* the expansion really ran */
     r = ps(lf, "Start-VM -Name x;Get-VM");
     rec = last_call();
     assert_true(json_is_true(json_object_get(rec, "injected")));
@@ -930,11 +911,9 @@ static void test_sim__ps_smb_shares(void **state)
     snprintf(script, sizeof(script), "New-SmbShare -Name 'vmdrv-1' -Path '%s' -FullAccess "
              "'bob' -Description 'd' | Out-Null", g_dir);
     free(ps_ok(lf, script));
-    char *out = ps_ok(lf, "Get-SmbShare -Name 'vmdrv-1' | Select-Object -ExpandProperty Path");
     char expect[300];
     snprintf(expect, sizeof(expect), "%s\n", g_dir);
-    assert_string_equal(out, expect);
-    free(out);
+    assert_ps_out("Get-SmbShare -Name 'vmdrv-1' | Select-Object -ExpandProperty Path", expect);
     result r = ps(lf, script);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "Windows System Error 2118,New-SmbShare"));
