@@ -9,7 +9,7 @@
 #include "vu_fs.h"
 
 const char cli_help_sweep[] =
-    "Usage: vmdrv sweep [--dry-run] [--work-dir DIR]\n"
+    "Usage: vmdrv [--driver-lib PATH] sweep [--dry-run] [--work-dir DIR]\n"
     "\n"
     "Every conformance case records each object it creates in a ledger\n"
     "before creating it; a ledger is deleted once the case's teardown and\n"
@@ -55,7 +55,7 @@ int cli_cmd_sweep(cli_env *env, int argc, char **argv)
         cli_error("cannot find the work dir: pass --work-dir");
         return CLI_USAGE;
     }
-    int rc = vc_sweep(work, dry, env->verbose, stdout);
+    int rc = vc_sweep(work, &env->driver_libs, dry, env->verbose, stdout);
     free(work);
     return rc ? CLI_FAIL : CLI_OK;
 }

@@ -369,41 +369,6 @@ static void plan_unknown_drivers(const vc_matrix *m, vc_host_target *tg)
 
 /* ---- teardown and audit ------------------------------------------------ */
 
-static vmdrv_conn *open_scope(const char *data_dir, const char *profile,
-                              const char *driver, const char *scope,
-                              const vu_strv *libs, vmdrv_ctx **ctx_out)
-{
-    char err[512];
-    vmdrv_ctx *ctx;
-    vmdrv_conn *conn = NULL;
-    *ctx_out = NULL;
-    if (vmdrv_ctx_open(&ctx, data_dir, err, sizeof err) != 0)
-        return NULL;
-    if (profile && vmdrv_ctx_use_profile(ctx, profile) != 0)
-        goto fail;
-    for (size_t i = 0; libs && i < libs->n; i++)
-        vmdrv_driver_load(ctx, libs->v[i]);
-    if (vmdrv_conn_open(&conn, ctx, driver, scope, NULL, 0) != 0)
-        goto fail;
-    *ctx_out = ctx;
-    return conn;
-fail:
-    vmdrv_ctx_free(ctx);
-    return NULL;
-}
-
-/* Stop and delete one instance if it exists; 0 when it is gone. */
-static int remove_instance(vmdrv_conn *conn, const char *name)
-{
-    vmdrv_state s;
-    if (vmdrv_instance_state(conn, name, &s, 0) == VMDRV_E_NOTFOUND)
-        return 0;
-    vmdrv_instance_stop(conn, name, VMDRV_STOP_FORCE);
-    if (vmdrv_instance_delete(conn, name, 0) == 0)
-        return 0;
-    return vmdrv_instance_state(conn, name, &s, 0) == VMDRV_E_NOTFOUND ? 0 : -1;
-}
-
 /*
  * Tear down what the ledger lists (newest first), then audit each scope
  * it names for instances still carrying prefix. Returns the number left,
@@ -415,15 +380,12 @@ static int teardown(const char *ledger, const char *prefix, const vu_strv *libs,
     vc_ledger_entry *e;
     size_t n = vc__ledger_read(ledger, &e);
     int leftovers = 0;
+    vc_scopes *scopes = vc__scopes_new(libs);
+    vmdrv_ctx *ctx;
     for (size_t i = n; remove && i-- > 0;) {
-        vmdrv_ctx *ctx;
-        vmdrv_conn *conn = open_scope(e[i].data_dir, e[i].profile, e[i].driver,
-                                      e[i].scope, libs, &ctx);
-        if (!conn)
-            continue;
-        remove_instance(conn, e[i].name);
-        vmdrv_conn_close(conn);
-        vmdrv_ctx_free(ctx);
+        vmdrv_conn *conn = vc__scopes_get(scopes, &e[i], &ctx);
+        if (conn)
+            vc__remove_instance(conn, e[i].name);
     }
     for (size_t i = 0; i < n; i++) {
         int seen = 0;
@@ -431,15 +393,9 @@ static int teardown(const char *ledger, const char *prefix, const vu_strv *libs,
             seen |= strcmp(e[k].data_dir, e[i].data_dir) == 0 &&
                     strcmp(e[k].driver, e[i].driver) == 0 &&
                     strcmp(e[k].scope, e[i].scope) == 0;
-        if (seen)
-            continue;
-        vmdrv_ctx *ctx;
-        vmdrv_conn *conn = open_scope(e[i].data_dir, e[i].profile, e[i].driver,
-                                      e[i].scope, libs, &ctx);
-        if (!conn)
-            continue;
+        vmdrv_conn *conn = seen ? NULL : vc__scopes_get(scopes, &e[i], &ctx);
         vmdrv_names names = {0};
-        if (vmdrv_instance_list(conn, &names, 0) == 0) {
+        if (conn && vmdrv_instance_list(conn, &names, 0) == 0) {
             for (size_t k = 0; k < names.count; k++) {
                 if (!vu_starts_with(names.names[k], prefix))
                     continue;
@@ -449,9 +405,8 @@ static int teardown(const char *ledger, const char *prefix, const vu_strv *libs,
             }
         }
         vmdrv_names_clear(&names);
-        vmdrv_conn_close(conn);
-        vmdrv_ctx_free(ctx);
     }
+    vc__scopes_free(scopes);
     vc__ledger_free(e, n);
     return leftovers;
 }
@@ -1019,7 +974,7 @@ int vc_run(const vc_run_opts *o)
             vu_strv_clear(&ledgers);
             goto done;
         }
-        if (vc_sweep(o->work_dir, 0, o->verbose, stderr) != 0) {
+        if (vc_sweep(o->work_dir, &o->driver_libs, 0, o->verbose, stderr) != 0) {
             fprintf(stderr, "vmdrv conform: the sweep could not remove "
                             "everything; see above\n");
             vu_strv_clear(&ledgers);

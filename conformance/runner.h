@@ -81,11 +81,13 @@ int vc_run(const vc_run_opts *o);
 
 /*
  * Remove every object earlier runs left (from the ledgers in work_dir,
- * and any tagged instance found in the scopes they name). dry_run lists
+ * and any tagged instance found in the scopes they name); driver_libs
+ * (may be NULL) are loaded so plugin drivers' leftovers can go too. dry_run lists
  * them only. Returns 0 when nothing is left, 1 when something could not
  * be removed, 2 on a usage or configuration error.
  */
-int vc_sweep(const char *work_dir, int dry_run, int verbose, FILE *out);
+int vc_sweep(const char *work_dir, const vu_strv *driver_libs, int dry_run,
+             int verbose, FILE *out);
 
 /*
  * The case process: `vmdrv __case JOBFILE` (hidden from `vmdrv help`).

@@ -134,6 +134,15 @@ typedef struct vc_ledger_entry {
 } vc_ledger_entry;
 size_t vc__ledger_read(const char *path, vc_ledger_entry **out);
 void vc__ledger_free(vc_ledger_entry *e, size_t n);
+/* The scopes ledger entries name, each opened once (with libs loaded). */
+typedef struct vc_scopes vc_scopes;
+vc_scopes *vc__scopes_new(const vu_strv *libs);
+void vc__scopes_free(vc_scopes *c);
+/* The scope's connection (NULL when it cannot be opened); borrowed. */
+vmdrv_conn *vc__scopes_get(vc_scopes *c, const vc_ledger_entry *e,
+                           vmdrv_ctx **ctx);
+/* Stop and delete name: 0 it was not there, 1 removed, -1 still there. */
+int vc__remove_instance(vmdrv_conn *conn, const char *name);
 /* Every ledger still present under work_dir/runs. */
 int vc__glob_ledgers(const char *work_dir, vu_strv *out);
 

@@ -95,19 +95,82 @@ void vc__ledger_free(vc_ledger_entry *e, size_t n)
     free(e);
 }
 
-static vmdrv_conn *open_entry(const vc_ledger_entry *e, vmdrv_ctx **ctx)
+/* ---- scopes named by ledgers ------------------------------------------ */
+
+typedef struct scope_slot {
+    char *key;       /* data_dir, profile, driver, scope */
+    vmdrv_ctx *ctx;
+    vmdrv_conn *conn; /* NULL when it could not be opened */
+} scope_slot;
+
+struct vc_scopes {
+    scope_slot *v;
+    size_t n;
+    const vu_strv *libs;
+};
+
+vc_scopes *vc__scopes_new(const vu_strv *libs)
 {
-    char err[512];
-    vmdrv_conn *conn = NULL;
-    if (vmdrv_ctx_open(ctx, e->data_dir, err, sizeof err) != 0)
-        return NULL;
-    if ((e->profile && vmdrv_ctx_use_profile(*ctx, e->profile) != 0) ||
-        vmdrv_conn_open(&conn, *ctx, e->driver, e->scope, NULL, 0) != 0) {
-        vmdrv_ctx_free(*ctx);
-        *ctx = NULL;
-        return NULL;
+    vc_scopes *c = vu_calloc(1, sizeof *c);
+    c->libs = libs;
+    return c;
+}
+
+void vc__scopes_free(vc_scopes *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        vmdrv_conn_close(c->v[i].conn);
+        vmdrv_ctx_free(c->v[i].ctx);
+        free(c->v[i].key);
     }
-    return conn;
+    free(c->v);
+    free(c);
+}
+
+/*
+ * The connection for the scope an entry names, opened once: loading a
+ * profile asks its tools for their versions, so a ledger whose entries
+ * share a scope must not pay that for each of them.
+ */
+vmdrv_conn *vc__scopes_get(vc_scopes *c, const vc_ledger_entry *e,
+                           vmdrv_ctx **ctx)
+{
+    char *key = vu_asprintf("%s\t%s\t%s\t%s", e->data_dir,
+                            e->profile ? e->profile : "-", e->driver, e->scope);
+    for (size_t i = 0; i < c->n; i++) {
+        if (strcmp(c->v[i].key, key) == 0) {
+            free(key);
+            *ctx = c->v[i].ctx;
+            return c->v[i].conn;
+        }
+    }
+    scope_slot slot = {.key = key};
+    char err[512];
+    if (vmdrv_ctx_open(&slot.ctx, e->data_dir, err, sizeof err) == 0) {
+        int ok = !e->profile || vmdrv_ctx_use_profile(slot.ctx, e->profile) == 0;
+        for (size_t i = 0; ok && c->libs && i < c->libs->n; i++)
+            vmdrv_driver_load(slot.ctx, c->libs->v[i]);
+        if (!ok || vmdrv_conn_open(&slot.conn, slot.ctx, e->driver, e->scope,
+                                   NULL, 0) != 0)
+            slot.conn = NULL;
+    }
+    c->v = vu_realloc(c->v, (c->n + 1) * sizeof *c->v);
+    c->v[c->n++] = slot;
+    *ctx = slot.ctx;
+    return slot.conn;
+}
+
+int vc__remove_instance(vmdrv_conn *conn, const char *name)
+{
+    vmdrv_state s;
+    if (vmdrv_instance_state(conn, name, &s, 0) == VMDRV_E_NOTFOUND)
+        return 0;
+    vmdrv_instance_stop(conn, name, VMDRV_STOP_FORCE);
+    if (vmdrv_instance_delete(conn, name, 0) == 0)
+        return 1;
+    return vmdrv_instance_state(conn, name, &s, 0) == VMDRV_E_NOTFOUND ? 1 : -1;
 }
 
 /* "vmdrvc-<run>-" of a tagged name, to find the run's other objects. */
@@ -118,12 +181,37 @@ static void run_prefix(const char *name, char *buf, size_t size)
     snprintf(buf, size, "vmdrvc-%.*s-", (int)len, p);
 }
 
-int vc_sweep(const char *work_dir, int dry_run, int verbose, FILE *out)
+/* Remove (or, dry, list) one left instance; 1 when it is still there. */
+static int sweep_one(vmdrv_ctx *ctx, vmdrv_conn *conn, const vc_ledger_entry *e,
+                     const char *name, int dry_run, int verbose, FILE *out,
+                     size_t *removed)
+{
+    vmdrv_state s;
+    if (vmdrv_instance_state(conn, name, &s, 0) == VMDRV_E_NOTFOUND)
+        return 0;
+    if (dry_run) {
+        fprintf(out, "would remove %s/%s/%s\n", e->driver, e->scope, name);
+        return 1;
+    }
+    if (vc__remove_instance(conn, name) < 0) {
+        fprintf(out, "vmdrv sweep: cannot remove %s/%s/%s: %s\n", e->driver,
+                e->scope, name, vmdrv_last_error(ctx)->message);
+        return 1;
+    }
+    (*removed)++;
+    if (verbose)
+        fprintf(out, "removed %s/%s/%s\n", e->driver, e->scope, name);
+    return 0;
+}
+
+int vc_sweep(const char *work_dir, const vu_strv *libs, int dry_run,
+             int verbose, FILE *out)
 {
     vu_strv ledgers = VU_STRV_INIT;
     int failed = 0;
     size_t removed = 0;
     vc__glob_ledgers(work_dir, &ledgers);
+    vc_scopes *scopes = vc__scopes_new(libs);
     for (size_t l = 0; l < ledgers.n; l++) {
         vc_ledger_entry *e;
         size_t n = vc__ledger_read(ledgers.v[l], &e);
@@ -131,68 +219,32 @@ int vc_sweep(const char *work_dir, int dry_run, int verbose, FILE *out)
         /* recorded objects, newest first */
         for (size_t i = n; i-- > 0;) {
             vmdrv_ctx *ctx;
-            vmdrv_conn *conn = open_entry(&e[i], &ctx);
+            vmdrv_conn *conn = vc__scopes_get(scopes, &e[i], &ctx);
             if (!conn) {
                 fprintf(out, "vmdrv sweep: cannot open %s scope '%s' in '%s'\n",
                         e[i].driver, e[i].scope, e[i].data_dir);
                 left++;
                 continue;
             }
-            vmdrv_state s;
-            if (vmdrv_instance_state(conn, e[i].name, &s, 0) != VMDRV_E_NOTFOUND) {
-                if (dry_run) {
-                    fprintf(out, "would remove %s/%s/%s\n", e[i].driver,
-                            e[i].scope, e[i].name);
-                    left++;
-                } else {
-                    vmdrv_instance_stop(conn, e[i].name, VMDRV_STOP_FORCE);
-                    if (vmdrv_instance_delete(conn, e[i].name, 0) == 0) {
-                        removed++;
-                        if (verbose)
-                            fprintf(out, "removed %s/%s/%s\n", e[i].driver,
-                                    e[i].scope, e[i].name);
-                    } else {
-                        fprintf(out, "vmdrv sweep: cannot remove %s/%s/%s: %s\n",
-                                e[i].driver, e[i].scope, e[i].name,
-                                vmdrv_last_error(ctx)->message);
-                        left++;
-                    }
-                }
-            }
+            left += sweep_one(ctx, conn, &e[i], e[i].name, dry_run, verbose,
+                              out, &removed);
             /* tagged instances nobody recorded (a leak) in that scope */
             char prefix[64];
             run_prefix(e[i].name, prefix, sizeof prefix);
             vmdrv_names names = {0};
-            if (vmdrv_instance_list(conn, &names, 0) == 0) {
-                for (size_t k = 0; k < names.count; k++) {
-                    if (!vu_starts_with(names.names[k], prefix))
-                        continue;
-                    if (dry_run) {
-                        fprintf(out, "would remove %s/%s/%s\n", e[i].driver,
-                                e[i].scope, names.names[k]);
-                        left++;
-                        continue;
-                    }
-                    vmdrv_instance_stop(conn, names.names[k], VMDRV_STOP_FORCE);
-                    if (vmdrv_instance_delete(conn, names.names[k], 0) == 0) {
-                        removed++;
-                    } else {
-                        fprintf(out, "vmdrv sweep: cannot remove %s/%s/%s: %s\n",
-                                e[i].driver, e[i].scope, names.names[k],
-                                vmdrv_last_error(ctx)->message);
-                        left++;
-                    }
-                }
-            }
+            if (vmdrv_instance_list(conn, &names, 0) == 0)
+                for (size_t k = 0; k < names.count; k++)
+                    if (vu_starts_with(names.names[k], prefix))
+                        left += sweep_one(ctx, conn, &e[i], names.names[k],
+                                          dry_run, verbose, out, &removed);
             vmdrv_names_clear(&names);
-            vmdrv_conn_close(conn);
-            vmdrv_ctx_free(ctx);
         }
         if (!left && !dry_run)
             unlink(ledgers.v[l]);
         failed |= left != 0;
         vc__ledger_free(e, n);
     }
+    vc__scopes_free(scopes);
     if (!dry_run)
         fprintf(out, "vmdrv sweep: %zu object%s removed, %zu ledger%s read\n",
                 removed, removed == 1 ? "" : "s", ledgers.n,
