@@ -129,6 +129,11 @@ set(PROJECT_BINARY_DIR "${BIN}")
 set(CMAKE_INSTALL_FULL_DATADIR "C:/Program Files/vmdrv/share")
 set(VMDRV_GUEST_CACHE "")
 configure_file("${SRC}/cmake/vmdrv_config.h.in" "${OUT}" @ONLY)
+file(READ "${SRC}/CMakeLists.txt" top)
+string(REGEX MATCH "project\\(vmdrv VERSION ([0-9.]+)" _ "${top}")
+set(PROJECT_VERSION "${CMAKE_MATCH_1}")
+get_filename_component(gen "${OUT}" DIRECTORY)
+configure_file("${SRC}/cmake/version.h.in" "${gen}/vmdrv/version.h" @ONLY)
 EOF
     cmake "${defs[@]}" -DSRC="$SRC" -DBIN="$WORK/build" -DOUT="$out" \
         -P "$WORK/config.cmake"

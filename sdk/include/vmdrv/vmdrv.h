@@ -18,12 +18,12 @@
 #include "vmdrv/proc.h"
 #include "vmdrv/status.h"
 #include "vmdrv/types.h"
+#include "vmdrv/version.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define VMDRV_VERSION_STRING "0.1.0"
 
 typedef struct vmdrv_ctx vmdrv_ctx;
 typedef struct vmdrv_conn vmdrv_conn;
