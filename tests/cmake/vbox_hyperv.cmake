@@ -6,40 +6,31 @@
 #
 # The readers are compiled into their unit tests as well as into libvmdrv:
 # a Windows DLL exports only the VMDRV_EXTERN API, not driver internals.
-set(vbox_dir ${PROJECT_SOURCE_DIR}/drivers/virtualbox)
-set(hyperv_dir ${PROJECT_SOURCE_DIR}/drivers/hyperv)
 set(drvsim_dir ${PROJECT_SOURCE_DIR}/tests/integration)
 
+# drvsim_tests(DRIVER_FOLDER READER_TEST READER_SOURCE SIM_TEST SIMULATOR LABEL)
+function(drvsim_tests folder reader_test reader_src sim_test simulator label)
+  set(dir ${PROJECT_SOURCE_DIR}/drivers/${folder})
+  vmdrv_add_cmocka_test(${reader_test}
+    SOURCES ${PROJECT_SOURCE_DIR}/tests/unit/${reader_test}.c ${dir}/${reader_src}
+    LABELS ${label})
+  target_include_directories(${reader_test} PRIVATE ${dir})
+
+  vmdrv_add_cmocka_test(${sim_test}
+    SOURCES ${drvsim_dir}/${sim_test}.c
+    LABELS integration sim ${label} TIMEOUT 300)
+  target_include_directories(${sim_test} PRIVATE ${drvsim_dir})
+  set_tests_properties(${sim_test} PROPERTIES SKIP_RETURN_CODE 77)
+  if(TARGET ${simulator})
+    add_dependencies(${sim_test} ${simulator})
+  endif()
+endfunction()
+
 if(VMDRV_HAVE_DRIVER_VIRTUALBOX)
-  vmdrv_add_cmocka_test(test_vbox_parse
-    SOURCES ${PROJECT_SOURCE_DIR}/tests/unit/test_vbox_parse.c
-            ${vbox_dir}/vbox_parse.c
-    LABELS virtualbox)
-  target_include_directories(test_vbox_parse PRIVATE ${vbox_dir})
-
-  vmdrv_add_cmocka_test(test_vbox_sim
-    SOURCES ${drvsim_dir}/test_vbox_sim.c
-    LABELS integration sim virtualbox TIMEOUT 300)
-  target_include_directories(test_vbox_sim PRIVATE ${drvsim_dir})
-  set_tests_properties(test_vbox_sim PROPERTIES SKIP_RETURN_CODE 77)
-  if(TARGET vboxmanage-sim)
-    add_dependencies(test_vbox_sim vboxmanage-sim)
-  endif()
+  drvsim_tests(virtualbox test_vbox_parse vbox_parse.c test_vbox_sim
+               vboxmanage-sim virtualbox)
 endif()
-
 if(VMDRV_HAVE_DRIVER_HYPERV)
-  vmdrv_add_cmocka_test(test_hyperv_ps
-    SOURCES ${PROJECT_SOURCE_DIR}/tests/unit/test_hyperv_ps.c
-            ${hyperv_dir}/hyperv_ps.c
-    LABELS hyperv)
-  target_include_directories(test_hyperv_ps PRIVATE ${hyperv_dir})
-
-  vmdrv_add_cmocka_test(test_hyperv_sim
-    SOURCES ${drvsim_dir}/test_hyperv_sim.c
-    LABELS integration sim hyperv TIMEOUT 300)
-  target_include_directories(test_hyperv_sim PRIVATE ${drvsim_dir})
-  set_tests_properties(test_hyperv_sim PROPERTIES SKIP_RETURN_CODE 77)
-  if(TARGET powershell-sim)
-    add_dependencies(test_hyperv_sim powershell-sim)
-  endif()
+  drvsim_tests(hyperv test_hyperv_ps hyperv_ps.c test_hyperv_sim
+               powershell-sim hyperv)
 endif()
